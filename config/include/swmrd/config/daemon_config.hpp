@@ -1,0 +1,42 @@
+#pragma once
+// The daemon's YAML config (PROTOCOL.md section 4), parsed once into typed structs.
+
+#include "swmrd/config/units.hpp"
+#include "swmrd/config/watch_spec.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace swmrd::config {
+
+enum class Delivery { lossless, drop };
+
+struct LogConfig {
+    std::string level = "info"; // trace, debug, info, warn, error, critical, off
+    bool operator==(const LogConfig&) const = default;
+};
+
+struct DaemonConfig {
+    std::string control = "tcp://127.0.0.1:5555";
+    std::vector<std::string> publish{"tcp://127.0.0.1:5556"};
+    std::vector<std::string> allowed_roots; // none: control `start` is refused
+    Delivery delivery = Delivery::lossless;
+    std::uint64_t max_inflight = 512ull << 20;
+    Seconds heartbeat{1.0};
+    LogConfig log;
+    std::vector<WatchSpec> watches;
+    bool operator==(const DaemonConfig&) const = default;
+};
+
+// Throws ConfigError: YAML syntax errors keep yaml-cpp's line and column; every other error
+// names the key, its line and column. `source` names the file in messages.
+DaemonConfig parse_config(const std::string& yaml_text, const std::string& source = "config");
+DaemonConfig load_config(const std::string& path);
+
+// YAML text -> Value with marks, for parse_config and `swmrctl start -f spec.yaml`.
+// Plain scalars are typed as YAML 1.2 core schema does (int, float, bool, null); quoted
+// scalars stay strings.
+proto::Value yaml_to_value(const std::string& yaml_text, const std::string& source = "yaml");
+
+} // namespace swmrd::config

@@ -1,0 +1,66 @@
+#pragma once
+// Follows the key datasets of a SWMR file: how many frames are readable, and when the run
+// is over. swmr_tools' KeyFollower, split into a non-blocking poll (the daemon multiplexes
+// many files with it) and a blocking wait on top (for library users).
+
+#include "swmrd/core/scan.hpp"
+#include "swmrd/core/swmr_file.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace swmrd::core {
+
+using Seconds = std::chrono::duration<double>;
+
+enum class EndReason {
+    finished, // the finished dataset turned non-zero, and the keys were polled once more
+    complete, // every point of a fixed scan shape is readable
+    timeout,  // no new frame for `timeout`
+};
+const char* to_string(EndReason reason) noexcept;
+
+struct KeyFollowerOptions {
+    std::vector<std::string> keys;       // key dataset paths, at least one
+    std::optional<std::string> finished; // scalar dataset, non-zero once the file is complete
+    Seconds timeout{10.0};
+};
+
+struct KeyPoll {
+    // Frames [0, readable) are readable: the leading run of the element-wise product of the
+    // flattened keys. Never decreases from one poll to the next.
+    std::uint64_t readable = 0;
+    // Set once the run is over; `readable` is then final. Stays set on later polls.
+    std::optional<EndReason> end;
+};
+
+class KeyFollower {
+public:
+    // Validates the keys (they exist, are integer, share one scan rank) and the finished
+    // dataset (exists, is a scalar or one element); throws H5Error naming the offending path.
+    KeyFollower(const SwmrFile& file, KeyFollowerOptions options);
+    KeyFollower(KeyFollower&&) noexcept;
+    KeyFollower& operator=(KeyFollower&&) noexcept;
+    ~KeyFollower();
+
+    const ScanShape& scan_shape() const noexcept;
+    const KeyFollowerOptions& options() const noexcept;
+
+    // Refreshes the keys and the finished dataset once and returns at once. Reads only the
+    // part of the keys past what is already known to be readable. `now` drives the timeout.
+    KeyPoll poll(Clock::time_point now = Clock::now());
+
+    // Polls every `interval` until more than `known` frames are readable or the run ends.
+    KeyPoll wait_for_more(std::uint64_t known,
+                          Seconds interval = std::chrono::milliseconds(10));
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace swmrd::core

@@ -1,0 +1,40 @@
+#pragma once
+// An HDF5 file opened for SWMR reading.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace swmrd::core {
+
+using Clock = std::chrono::steady_clock;
+
+class SwmrFile {
+public:
+    // Opens `path` read-only in SWMR mode. The errors of a file that is still being created
+    // (missing, locked by its writer, truncated, not yet in SWMR mode…) are retried until
+    // `deadline`; past it, or on any other error at once, throws H5Error naming the path.
+    static SwmrFile open(const std::string& path, Clock::time_point deadline);
+
+    // One attempt, for callers that multiplex many files. A transient error returns nullopt
+    // and, when `why` is given, the reason in words; any other error throws H5Error.
+    // A file that exists but is not HDF5 at all is not transient.
+    static std::optional<SwmrFile> try_open(const std::string& path, std::string* why = nullptr);
+
+    SwmrFile(SwmrFile&&) noexcept;
+    SwmrFile& operator=(SwmrFile&&) noexcept;
+    ~SwmrFile();
+
+    const std::string& path() const noexcept;
+    bool has_dataset(const std::string& dataset_path) const;
+
+    struct Impl;
+    Impl& impl() const noexcept { return *impl_; }
+
+private:
+    explicit SwmrFile(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace swmrd::core

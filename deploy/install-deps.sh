@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs the Debian (bookworm) packages swmrd needs to build, test, run the demo and
+# the benchmarks. Idempotent: installs only what is missing, and refreshes the package
+# lists only when something is.
+set -euo pipefail
+
+packages=(
+    # build
+    build-essential cmake pkg-config
+    # core / daemon libraries
+    libhdf5-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libspdlog-dev libyaml-cpp-dev
+    libsystemd-dev
+    # HDF5 filter plugins (LZ4, BZip2; Blosc)
+    hdf5-filter-plugin hdf5-filter-plugin-blosc-serial
+    # tests
+    doctest-dev
+    # python client, its tests and the reference checks (Debian's /usr/bin/python3)
+    python3 python3-h5py python3-zmq python3-msgpack python3-numpy python3-pytest
+    python3-lz4 python3-blosc python3-hdf5plugin
+    # deployment checks
+    systemd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if ((${#missing[@]} == 0)); then
+    echo "install-deps: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,97 @@
+#pragma once
+// PROTOCOL.md section 2 as plain structs: control requests and replies.
+
+#include "swmrd/proto/value.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace swmrd::proto {
+
+struct PingRequest {
+    bool operator==(const PingRequest&) const = default;
+};
+// The watch spec stays a Value here: config/ validates it, with the same validator as the
+// YAML `watches` entries.
+struct StartRequest {
+    Value watch;
+};
+struct StopRequest {
+    std::string watch;
+    bool operator==(const StopRequest&) const = default;
+};
+struct ListRequest {
+    bool operator==(const ListRequest&) const = default;
+};
+struct StatusRequest {
+    std::string watch;
+    bool operator==(const StatusRequest&) const = default;
+};
+
+using ControlRequest =
+    std::variant<PingRequest, StartRequest, StopRequest, ListRequest, StatusRequest>;
+
+const char* command_of(const ControlRequest& request) noexcept;
+
+std::string encode_request(const ControlRequest& request);
+// Throws DecodeError: code "bad_request" for bytes that are not MessagePack, not a map, a
+// missing or mistyped field or an unknown field; "unknown_command" for an unknown `cmd`.
+ControlRequest decode_request(const void* data, std::size_t size);
+
+struct WatchStatus {
+    std::string name;
+    std::string file;   // path or pattern as configured
+    std::string source; // "config" or "control"
+    std::string state;  // "waiting", "streaming", "idle", "stopped", "failed"
+    std::optional<std::string> current_file;
+    std::optional<std::string> run;
+    std::uint64_t frames = 0;
+    std::uint64_t bytes = 0;
+    std::int64_t last_index = -1;
+    std::uint64_t dropped = 0;
+    std::optional<std::string> error;
+    bool operator==(const WatchStatus&) const = default;
+};
+
+struct PingReply {
+    std::string version;
+    std::int64_t protocol = 1;
+    double uptime = 0.0;
+    bool operator==(const PingReply&) const = default;
+};
+struct StartReply {
+    std::string watch;
+    bool operator==(const StartReply&) const = default;
+};
+struct StopReply {
+    std::string watch;
+    std::uint64_t frames = 0;
+    bool operator==(const StopReply&) const = default;
+};
+struct ListReply {
+    std::vector<WatchStatus> watches;
+    bool operator==(const ListReply&) const = default;
+};
+struct StatusReply {
+    WatchStatus watch;
+    bool operator==(const StatusReply&) const = default;
+};
+// {"ok": false, "error": {"code", "message"}}
+struct ErrorReply {
+    std::string code; // bad_request, unknown_command, not_found, exists, forbidden, internal
+    std::string message;
+    bool operator==(const ErrorReply&) const = default;
+};
+
+using ControlReply =
+    std::variant<PingReply, StartReply, StopReply, ListReply, StatusReply, ErrorReply>;
+
+std::string encode_reply(const ControlReply& reply);
+// Decodes the reply to a request of `command` ("ping", "start"…); an `ok: false` reply
+// decodes to ErrorReply whatever the command. Throws DecodeError naming the field.
+ControlReply decode_reply(const void* data, std::size_t size, const std::string& command);
+
+} // namespace swmrd::proto

@@ -1,0 +1,46 @@
+#pragma once
+// A dynamically typed value: what a MessagePack map or a YAML document holds before it is
+// validated into typed structs. Control requests and the YAML config share it, so one
+// validator serves both.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace swmrd::proto {
+
+// Where a value stood in its source text (YAML); absent for MessagePack.
+struct Mark {
+    int line = 0;   // 1-based
+    int column = 0; // 1-based
+};
+
+struct Value;
+using Array = std::vector<Value>;
+// Ordered as in the source, so errors come out in reading order.
+using Map = std::vector<std::pair<std::string, Value>>;
+// MessagePack nil, YAML null.
+struct Nil {
+    bool operator==(const Nil&) const = default;
+};
+
+struct Value {
+    std::variant<Nil, bool, std::int64_t, std::uint64_t, double, std::string, Array, Map> data;
+    std::optional<Mark> mark;
+    // Marks of the keys of a Map, in the same order (YAML only).
+    std::vector<std::optional<Mark>> key_marks;
+
+    bool is_nil() const { return std::holds_alternative<Nil>(data); }
+    const Map* as_map() const { return std::get_if<Map>(&data); }
+    const Array* as_array() const { return std::get_if<Array>(&data); }
+    const std::string* as_string() const { return std::get_if<std::string>(&data); }
+    // The name of the held type, for error messages: "a map", "a string", "an integer"…
+    const char* type_name() const;
+    // The value under `key` of a map, or nullptr.
+    const Value* find(const std::string& key) const;
+};
+
+} // namespace swmrd::proto
