@@ -1,0 +1,56 @@
+#pragma once
+// Runs swmr-sim and the independent Python reader (check_file.py) for the sim tests, each
+// in a fresh temporary folder. Paths come from CMake: SWMR_SIM_EXE, SIM_CHECK_SCRIPT,
+// SIM_PYTHON.
+
+#include "process.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace swmrd::sim::test {
+
+class SimFixture {
+public:
+    std::string file(const std::string& name) const { return (dir_ / name).string(); }
+    const TempDir& dir() const noexcept { return dir_; }
+
+    // swmr-sim with `args`; the caller checks the result.
+    ProcessResult sim(const std::vector<std::string>& args,
+                      const std::vector<std::string>& extra_env = {}) const {
+        std::vector<std::string> argv{SWMR_SIM_EXE};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run_process(argv, dir_.path(), extra_env);
+    }
+
+    // swmr-sim that must succeed.
+    ProcessResult sim_ok(const std::vector<std::string>& args) const {
+        auto result = sim(args);
+        INFO("swmr-sim stderr: " << result.err);
+        REQUIRE(result.exit_code == 0);
+        return result;
+    }
+
+    // The Python reader's output; it must exit 0 (it prints "FAIL ..." and exits 1 on any
+    // mismatch, which then shows in the test's output).
+    std::string check(const std::vector<std::string>& args) const {
+        auto result = run_process(python_argv(args), dir_.path());
+        INFO("check_file.py stdout: " << result.out);
+        INFO("check_file.py stderr: " << result.err);
+        REQUIRE(result.exit_code == 0);
+        return result.out;
+    }
+
+    static std::vector<std::string> python_argv(const std::vector<std::string>& args) {
+        std::vector<std::string> argv{SIM_PYTHON, SIM_CHECK_SCRIPT};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return argv;
+    }
+
+private:
+    TempDir dir_;
+};
+
+} // namespace swmrd::sim::test
