@@ -1,0 +1,203 @@
+#include "swmrd/config/daemon_config.hpp"
+
+#include "checks.hpp"
+#include "endpoint.hpp"
+
+#include "swmrd/config/config_error.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace swmrd::config {
+
+using namespace detail;
+
+namespace {
+
+std::string parse_endpoint(const proto::Value& value, const std::string& path) {
+    const auto& endpoint =
+        expect_string(value, path, "a ZeroMQ endpoint such as tcp://127.0.0.1:5555");
+    if (auto problem = endpoint_problem(endpoint))
+        fail(path, quoted(endpoint) + " " + *problem, value.mark);
+    return endpoint;
+}
+
+// Binding one endpoint twice fails at startup; say which entry clashes instead.
+void check_not_control(const std::string& endpoint, const std::string& control,
+                       const std::string& path, const proto::Value& value) {
+    if (endpoint == control)
+        fail(path,
+             quoted(endpoint) +
+                 " is also the control endpoint; the two sockets need different endpoints",
+             value.mark);
+}
+
+std::vector<std::string> parse_publish(const proto::Value& value, const std::string& control) {
+    if (value.as_string()) {
+        auto endpoint = parse_endpoint(value, "publish");
+        check_not_control(endpoint, control, "publish", value);
+        return {endpoint};
+    }
+    const auto& array =
+        expect_array(value, "publish", "a list of ZeroMQ endpoints such as [tcp://*:5556]");
+    if (array.empty())
+        fail("publish", "is empty; give at least one endpoint, e.g. [tcp://127.0.0.1:5556]",
+             value.mark);
+    std::vector<std::string> endpoints;
+    for (std::size_t index = 0; index < array.size(); ++index) {
+        const auto path = element_path("publish", index);
+        auto endpoint = parse_endpoint(array[index], path);
+        check_not_control(endpoint, control, path, array[index]);
+        for (std::size_t earlier = 0; earlier < endpoints.size(); ++earlier)
+            if (endpoints[earlier] == endpoint)
+                fail(path,
+                     quoted(endpoint) + " is already publish[" + std::to_string(earlier) +
+                         "]; keep one",
+                     array[index].mark);
+        endpoints.push_back(std::move(endpoint));
+    }
+    return endpoints;
+}
+
+std::vector<std::string> parse_allowed_roots(const proto::Value& value) {
+    if (value.is_nil())
+        return {};
+    const auto& array =
+        expect_array(value, "allowed_roots", "a list of absolute directory paths such as [/data]");
+    std::vector<std::string> roots;
+    for (std::size_t index = 0; index < array.size(); ++index) {
+        const auto path = element_path("allowed_roots", index);
+        const auto& root = expect_absolute(array[index], path, "an absolute directory path");
+        if (has_glob_characters(root))
+            fail(path,
+                 quoted(root) + " is a pattern; give the directory itself, under which every "
+                                "file is allowed",
+                 array[index].mark);
+        roots.push_back(root);
+    }
+    return roots;
+}
+
+LogConfig parse_log(const proto::Value& value) {
+    expect_map(value, "log", "a map such as {level: info}");
+    check_keys(value, "log", {"level"}, "log");
+    LogConfig log;
+    if (const auto* level = value.find("level")) {
+        static constexpr const char* levels[] = {"trace", "debug",    "info", "warn",
+                                                 "error", "critical", "off"};
+        log.level = levels[expect_choice(
+            *level, "log.level", {"trace", "debug", "info", "warn", "error", "critical", "off"})];
+    }
+    return log;
+}
+
+std::vector<WatchSpec> parse_watches(const proto::Value& value) {
+    if (value.is_nil())
+        return {};
+    const auto& array = expect_array(value, "watches", "a list of watch specs");
+    std::vector<WatchSpec> watches;
+    for (std::size_t index = 0; index < array.size(); ++index) {
+        const auto path = element_path("watches", index);
+        auto spec = parse_watch_spec(array[index], path);
+        for (std::size_t earlier = 0; earlier < watches.size(); ++earlier) {
+            if (watches[earlier].name != spec.name)
+                continue;
+            const auto* first_name = array[earlier].find("name");
+            const auto* name = array[index].find("name");
+            fail(child_path(path, "name"),
+                 quoted(spec.name) + " is also the name of " + element_path("watches", earlier) +
+                     (first_name->mark ? " at line " + std::to_string(first_name->mark->line)
+                                       : std::string()) +
+                     "; each watch needs its own name",
+                 name->mark);
+        }
+        watches.push_back(std::move(spec));
+    }
+    return watches;
+}
+
+DaemonConfig from_value(const proto::Value& root) {
+    DaemonConfig config;
+    if (root.is_nil()) // an empty file: every default
+        return config;
+    expect_map(root, "", "a map of settings (control, publish, watches…)");
+    check_keys(root, "",
+               {"control", "publish", "allowed_roots", "delivery", "max_inflight", "heartbeat",
+                "log", "watches"},
+               "the config");
+    if (const auto* control = root.find("control"))
+        config.control = parse_endpoint(*control, "control");
+    if (const auto* publish = root.find("publish"))
+        config.publish = parse_publish(*publish, config.control);
+    else if (config.publish.front() == config.control)
+        fail("control",
+             quoted(config.control) +
+                 " is also the default publish endpoint; choose another, or set publish",
+             root.find("control")->mark);
+    if (const auto* roots = root.find("allowed_roots"))
+        config.allowed_roots = parse_allowed_roots(*roots);
+    if (const auto* delivery = root.find("delivery"))
+        config.delivery = expect_choice(*delivery, "delivery", {"lossless", "drop"}) == 0
+                              ? Delivery::lossless
+                              : Delivery::drop;
+    if (const auto* max_inflight = root.find("max_inflight"))
+        config.max_inflight = expect_size(*max_inflight, "max_inflight");
+    if (const auto* heartbeat = root.find("heartbeat"))
+        config.heartbeat = expect_duration(*heartbeat, "heartbeat");
+    if (const auto* log = root.find("log"))
+        config.log = parse_log(*log);
+    if (const auto* watches = root.find("watches"))
+        config.watches = parse_watches(*watches);
+    return config;
+}
+
+[[noreturn]] void fail_to_read(const std::string& path, int error) {
+    throw ConfigError("cannot read the config file " + path + ": " +
+                      std::generic_category().message(error));
+}
+
+} // namespace
+
+DaemonConfig parse_config(const std::string& yaml_text, const std::string& source) {
+    const auto root = yaml_to_value(yaml_text, source);
+    try {
+        return from_value(root);
+    } catch (const ConfigError& error) {
+        throw ConfigError(source + ": " + error.what());
+    }
+}
+
+DaemonConfig load_config(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        fail_to_read(path, errno);
+    std::string text;
+    struct stat status {};
+    if (::fstat(fd, &status) != 0 || S_ISDIR(status.st_mode)) {
+        const int error = S_ISDIR(status.st_mode) ? EISDIR : errno;
+        ::close(fd);
+        fail_to_read(path, error);
+    }
+    char buffer[16384];
+    for (;;) {
+        const auto count = ::read(fd, buffer, sizeof buffer);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0) {
+            const int error = errno;
+            ::close(fd);
+            fail_to_read(path, error);
+        }
+        if (count == 0)
+            break;
+        text.append(buffer, static_cast<std::size_t>(count));
+    }
+    ::close(fd);
+    return parse_config(text, path);
+}
+
+} // namespace swmrd::config
