@@ -116,6 +116,11 @@ std::string topic_of(const Header& header);
 // Part 1 of a message: the header as a MessagePack map. Payloads are never touched: they
 // travel as their own parts, so encoding a frame copies no frame data.
 std::string encode_header(const Header& header);
+// The same, without first copying a header into a Header: the daemon encodes one per frame.
+std::string encode_header(const StartHeader& header);
+std::string encode_header(const FrameHeader& header);
+std::string encode_header(const EndHeader& header);
+std::string encode_header(const HeartbeatHeader& header);
 
 // Strict decoding: an unknown kind or version, a missing or mistyped field throws
 // DecodeError naming the field. Unknown extra keys are ignored, as PROTOCOL.md requires.

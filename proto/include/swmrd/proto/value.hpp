@@ -29,9 +29,11 @@ struct Nil {
 
 struct Value {
     std::variant<Nil, bool, std::int64_t, std::uint64_t, double, std::string, Array, Map> data;
-    std::optional<Mark> mark;
+    // Initialised here so that `Value{x}` names only the data, without -Wextra's
+    // missing-field-initializers warning.
+    std::optional<Mark> mark{};
     // Marks of the keys of a Map, in the same order (YAML only).
-    std::vector<std::optional<Mark>> key_marks;
+    std::vector<std::optional<Mark>> key_marks{};
 
     bool is_nil() const { return std::holds_alternative<Nil>(data); }
     const Map* as_map() const { return std::get_if<Map>(&data); }

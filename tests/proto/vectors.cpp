@@ -1,0 +1,308 @@
+#include "vectors.hpp"
+
+#include "swmrd/proto/msgpack_value.hpp"
+
+namespace swmrd::proto::testing {
+
+namespace {
+
+// A fraction that needs all 17 digits, so readers prove they keep float64 precision.
+constexpr double sent_at = 1718000000.123456;
+
+Envelope envelope(const std::string& watch, std::uint64_t seq) {
+    return Envelope{watch, "3f2a9c1e-0b7d-4e55-9a61-2c8e4d7f1b03", seq, sent_at};
+}
+
+StartHeader start_raw() {
+    StartHeader h;
+    h.envelope = envelope("det1", 0);
+    h.file = "/data/scan-0001.h5";
+    h.keys = {"/entry/keys/uid"};
+    h.finished = "/entry/finished";
+    h.timeout = 10.0;
+    h.scan_rank = 2;
+    h.scan_shape = {3, 4};
+    h.first_index = 0;
+    h.datasets = {
+        {"/entry/data/data", "<u2", {5, 10}, Encoding::raw, {}},
+        {"/entry/data/total", "<f8", {}, Encoding::raw, {}},
+    };
+    return h;
+}
+
+StartHeader start_chunk() {
+    StartHeader h;
+    h.envelope = envelope("eiger", 0);
+    h.file = "/data/µ-scan/eiger_000001.h5";
+    h.keys = {"/entry/instrument/NDAttributes/NDArrayUniqueId", "/entry/keys/ready"};
+    h.finished = std::nullopt;
+    h.timeout = 2.5;
+    h.scan_rank = 1;
+    h.scan_shape = {std::nullopt};
+    h.first_index = 17;
+    h.datasets = {
+        {"/entry/instrument/detector/data",
+         "<u4",
+         {512, 1028},
+         Encoding::chunk,
+         {{32008, {0, 3, 4, 0, 2}}}},
+        {"/entry/instrument/detector/count_time", "<f8", {}, Encoding::raw, {}},
+    };
+    return h;
+}
+
+StartHeader start_partial_unlimited() {
+    StartHeader h;
+    h.envelope = envelope("grid", 0);
+    h.file = "/data/grid/scan-42.h5";
+    h.keys = {"/entry/diamond_scan/keys/uniqueKeys"};
+    h.finished = "/entry/diamond_scan/scan_finished";
+    h.timeout = 10.0;
+    h.scan_rank = 2;
+    h.scan_shape = {std::nullopt, 20};
+    h.first_index = 0;
+    h.datasets = {{"/entry/detector/data", "|u1", {64, 64}, Encoding::raw, {}}};
+    return h;
+}
+
+FrameHeader frame_raw() {
+    FrameHeader h;
+    h.envelope = envelope("det1", 8);
+    h.file = "/data/scan-0001.h5";
+    h.index = 7;
+    h.slice = {{1, 2}, {3, 4}};
+    h.scan_shape = {3, 4};
+    h.parts = {
+        {"/entry/data/data", "<u2", {1, 1, 5, 10}, Encoding::raw, 100, {}},
+        {"/entry/data/total", "<f8", {1, 1}, Encoding::raw, 8, {}},
+    };
+    return h;
+}
+
+FrameHeader frame_chunk() {
+    FrameHeader h;
+    h.envelope = envelope("eiger", 1);
+    h.file = "/data/µ-scan/eiger_000001.h5";
+    h.index = 17;
+    h.slice = {{17, 18}};
+    h.scan_shape = {std::nullopt};
+    h.parts = {
+        {"/entry/instrument/detector/data",
+         "<u4",
+         {1, 512, 1028},
+         Encoding::chunk,
+         2105344,
+         {{32008, {0, 3, 4, 0, 2}}}},
+        {"/entry/instrument/detector/count_time", "<f8", {1}, Encoding::raw, 8, {}},
+    };
+    return h;
+}
+
+FrameHeader frame_chunk_two_filters() {
+    FrameHeader h;
+    h.envelope = envelope("det2", 3);
+    h.file = "/data/blosc.h5";
+    h.index = 2;
+    h.slice = {{2, 3}};
+    h.scan_shape = {100};
+    h.parts = {{"/entry/data/data",
+                "<i4",
+                {1, 256, 256},
+                Encoding::chunk,
+                262144,
+                {{32001, {2, 2, 4, 262144, 5, 1, 1}}, {32004, {}}}}};
+    return h;
+}
+
+FrameHeader frame_3d() {
+    FrameHeader h;
+    h.envelope = envelope("tomo", 30);
+    h.file = "/data/tomo.h5";
+    h.index = 29;
+    h.slice = {{2, 3}, {1, 2}, {1, 2}};
+    h.scan_shape = {std::nullopt, 3, 4};
+    h.parts = {{"/entry/data/data", ">i8", {1, 1, 1, 2, 3}, Encoding::raw, 48, {}}};
+    return h;
+}
+
+FrameHeader frame_scalar() {
+    FrameHeader h;
+    h.envelope = envelope("counter", 1);
+    h.file = "/data/counts.h5";
+    h.index = 0;
+    h.slice = {{0, 1}};
+    h.scan_shape = {std::nullopt};
+    h.parts = {{"/entry/counts", "|b1", {1}, Encoding::raw, 1, {}}};
+    return h;
+}
+
+EndHeader end(EndReason reason, std::uint64_t frames, std::int64_t last_index,
+              std::optional<std::string> error = std::nullopt) {
+    EndHeader h;
+    h.envelope = envelope("det1", frames + 1);
+    h.file = "/data/scan-0001.h5";
+    h.reason = reason;
+    h.frames = frames;
+    h.last_index = last_index;
+    h.error = std::move(error);
+    return h;
+}
+
+EndHeader end_error_before_start() {
+    EndHeader h = end(EndReason::error, 0, -1,
+                      "/data/scan-0002.h5: key dataset \"/entry/keys/uid\" does not exist");
+    h.envelope.seq = 0;
+    h.file = "/data/scan-0002.h5";
+    return h;
+}
+
+HeartbeatHeader heartbeat() {
+    HeartbeatHeader h;
+    h.envelope = Envelope{"_daemon", "5b0e8f7a-1c2d-4f3e-8a9b-0c1d2e3f4a5b", 42, sent_at};
+    h.period = 1.0;
+    h.version = "0.1.0";
+    h.host = "bl99i-ws001";
+    h.watches = {"det1", "eiger"};
+    return h;
+}
+
+Value str(const char* s) {
+    return Value{std::string(s)};
+}
+
+Value strings(std::initializer_list<const char*> items) {
+    Array array;
+    for (const char* item : items)
+        array.push_back(str(item));
+    return Value{std::move(array)};
+}
+
+StartRequest start_request() {
+    Map spec{
+        {"name", str("det1")},
+        {"file", str("/data/scan-*.h5")},
+        {"keys", strings({"/entry/keys/uid"})},
+        {"datasets", strings({"/entry/data/data", "/entry/data/total"})},
+        {"finished", str("/entry/finished")},
+        {"timeout", str("10s")},
+        {"encoding", str("chunk")},
+        {"from", str("latest")},
+    };
+    return StartRequest{Value{std::move(spec)}};
+}
+
+StartRequest start_request_interleaved() {
+    Map interleaved{
+        {"data", strings({"/entry/odin1/data", "/entry/odin2/data", "/entry/odin3/data"})}};
+    Map spec{
+        {"name", str("odin")},
+        {"file", str("/data/odin/run_7.h5")},
+        {"keys", strings({"/entry/odin1/uid", "/entry/odin2/uid", "/entry/odin3/uid"})},
+        {"interleaved", Value{std::move(interleaved)}},
+        {"timeout", Value{std::int64_t{30}}},
+        {"encoding", str("raw")},
+        {"from", str("start")},
+    };
+    return StartRequest{Value{std::move(spec)}};
+}
+
+WatchStatus streaming_status() {
+    WatchStatus s;
+    s.name = "det1";
+    s.file = "/data/scan-*.h5";
+    s.source = "config";
+    s.state = "streaming";
+    s.current_file = "/data/scan-0001.h5";
+    s.run = "3f2a9c1e-0b7d-4e55-9a61-2c8e4d7f1b03";
+    s.frames = 7;
+    s.bytes = 756; // 7 frames of 100 + 8 bytes
+    s.last_index = 6;
+    s.dropped = 0;
+    return s;
+}
+
+WatchStatus failed_status() {
+    WatchStatus s;
+    s.name = "eiger";
+    s.file = "/data/µ-scan/eiger_000001.h5";
+    s.source = "control";
+    s.state = "failed";
+    s.frames = 0;
+    s.bytes = 0;
+    s.last_index = -1;
+    s.dropped = 3;
+    s.error = "cannot open /data/µ-scan/eiger_000001.h5: \"unable to lock file\"\n"
+              "(still failing after the 10 s timeout)";
+    return s;
+}
+
+ReplyTo error_reply(const char* command, const char* code, const char* message) {
+    return ReplyTo{command, ErrorReply{code, message}};
+}
+
+} // namespace
+
+std::vector<Vector> all_vectors() {
+    return {
+        {"start_raw", start_raw()},
+        {"start_chunk", start_chunk()},
+        {"start_partial_unlimited", start_partial_unlimited()},
+        {"frame_raw", frame_raw()},
+        {"frame_chunk", frame_chunk()},
+        {"frame_chunk_two_filters", frame_chunk_two_filters()},
+        {"frame_3d", frame_3d()},
+        {"frame_scalar", frame_scalar()},
+        {"end_finished", end(EndReason::finished, 12, 11)},
+        {"end_complete", end(EndReason::complete, 12, 11)},
+        {"end_timeout", end(EndReason::timeout, 5, 4)},
+        {"end_stopped", end(EndReason::stopped, 0, -1)},
+        {"end_shutdown", end(EndReason::shutdown, 3, 2)},
+        {"end_error", end(EndReason::error, 4, 3,
+                          "cannot read frame 4 of \"/entry/data/data\": the Bitshuffle filter "
+                          "(32008) is not installed; use `encoding: chunk`")},
+        {"end_error_before_start", end_error_before_start()},
+        {"heartbeat", heartbeat()},
+        {"request_ping", ControlRequest{PingRequest{}}},
+        {"request_start", ControlRequest{start_request()}},
+        {"request_start_interleaved", ControlRequest{start_request_interleaved()}},
+        {"request_stop", ControlRequest{StopRequest{"det1"}}},
+        {"request_list", ControlRequest{ListRequest{}}},
+        {"request_status", ControlRequest{StatusRequest{"det1"}}},
+        {"reply_ping", ReplyTo{"ping", PingReply{"0.1.0", 1, 3600.25}}},
+        {"reply_start", ReplyTo{"start", StartReply{"det1"}}},
+        {"reply_stop", ReplyTo{"stop", StopReply{"det1", 7}}},
+        {"reply_list", ReplyTo{"list", ListReply{{streaming_status(), failed_status()}}}},
+        {"reply_list_empty", ReplyTo{"list", ListReply{}}},
+        {"reply_status", ReplyTo{"status", StatusReply{streaming_status()}}},
+        {"reply_error_bad_request",
+         error_reply("start", "bad_request",
+                     "start request: field `watch` must be a map, got a string")},
+        {"reply_error_unknown_command",
+         error_reply("ping", "unknown_command",
+                     "request: field `cmd` is `restart`, not a command of protocol v1 (`ping`, "
+                     "`start`, `stop`, `list`, `status`)")},
+        {"reply_error_not_found",
+         error_reply("stop", "not_found", "no watch named det9 is listed")},
+        {"reply_error_exists",
+         error_reply("start", "exists", "a watch named det1 is listed: `stop` removes it")},
+        {"reply_error_forbidden",
+         error_reply("start", "forbidden", "/home/user/x.h5 is outside allowed_roots (/data)")},
+        {"reply_error_internal",
+         error_reply("status", "internal", "std::bad_alloc while building the status")},
+    };
+}
+
+std::string encode(const Vector& vector) {
+    struct Encoder {
+        std::string operator()(const Header& h) const { return encode_header(h); }
+        std::string operator()(const ControlRequest& r) const { return encode_request(r); }
+        std::string operator()(const ReplyTo& r) const { return encode_reply(r.reply); }
+    };
+    return std::visit(Encoder{}, vector.message);
+}
+
+std::string json_twin(const std::string& msgpack_bytes) {
+    return to_json(decode_value(msgpack_bytes.data(), msgpack_bytes.size())) + "\n";
+}
+
+} // namespace swmrd::proto::testing
