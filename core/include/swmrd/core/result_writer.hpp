@@ -43,6 +43,7 @@ public:
 
 private:
     struct Impl;
+    explicit ResultDataset(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
 

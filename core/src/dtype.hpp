@@ -1,0 +1,23 @@
+#pragma once
+// NumPy array-interface type strings ("<u2", ">f8", "|u1") to and from HDF5 types.
+
+#include <hdf5.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace swmrd::core {
+
+struct TypeDescription {
+    std::optional<std::string> dtype; // nullopt: not an integer or float of 1, 2, 4, 8 bytes
+    std::size_t item_size = 0;
+    std::string in_words; // "compound", "16-bit float"…, for messages
+};
+
+TypeDescription describe_type(hid_t type);
+
+// The predefined HDF5 type of a dtype string (not to be closed); nullopt when unsupported.
+std::optional<hid_t> hdf5_type_of(const std::string& dtype);
+
+} // namespace swmrd::core

@@ -1,0 +1,49 @@
+#include "flat_selection.hpp"
+
+#include <algorithm>
+
+namespace swmrd::core {
+
+void FlatSelection::set_dims(const std::vector<hsize_t>& leading,
+                             const std::vector<hsize_t>& trailing) {
+    leading_rank_ = leading.size();
+    dims_ = leading;
+    dims_.insert(dims_.end(), trailing.begin(), trailing.end());
+    strides_.assign(leading_rank_, 1);
+    for (std::size_t dim = leading_rank_; dim-- > 1;)
+        strides_[dim - 1] = strides_[dim] * leading[dim];
+    start_.assign(dims_.size(), 0);
+    count_ = dims_;
+}
+
+herr_t FlatSelection::select(hid_t space, std::uint64_t first, std::uint64_t count) {
+    if (leading_rank_ == 0)
+        return H5Sselect_all(space);
+    std::uint64_t at = first;
+    const std::uint64_t end = first + count;
+    bool first_block = true;
+    while (at < end) {
+        // The outermost dimension `step` whose steps start at `at` and fit in the run: the
+        // block covers whole sub-blocks of the dimensions inside it.
+        std::size_t step = 0;
+        while (at % strides_[step] != 0 || strides_[step] > end - at)
+            ++step;
+        std::uint64_t rest = at;
+        for (std::size_t dim = 0; dim < leading_rank_; ++dim) {
+            start_[dim] = rest / strides_[dim];
+            rest %= strides_[dim];
+            count_[dim] = dim < step ? 1 : dims_[dim];
+        }
+        count_[step] = std::min<hsize_t>((end - at) / strides_[step], dims_[step] - start_[step]);
+        const herr_t status =
+            H5Sselect_hyperslab(space, first_block ? H5S_SELECT_SET : H5S_SELECT_OR, start_.data(),
+                                nullptr, count_.data(), nullptr);
+        if (status < 0)
+            return status;
+        at += count_[step] * strides_[step];
+        first_block = false;
+    }
+    return 0;
+}
+
+} // namespace swmrd::core

@@ -1,0 +1,237 @@
+#include "swmrd/core/frame_reader.hpp"
+
+#include "check.hpp"
+#include "dtype.hpp"
+#include "filters.hpp"
+#include "flat_selection.hpp"
+#include "objects.hpp"
+#include "swmr_file_impl.hpp"
+
+#include <algorithm>
+
+namespace swmrd::core {
+
+struct FrameReader::Impl {
+    std::string file_path;
+    DatasetInfo info;
+    DatasetHandle dataset;
+    TypeHandle type; // the file's own type, also the memory type: bytes come out as stored
+    SpaceHandle file_space;
+    SpaceHandle memory_space;
+    std::vector<hsize_t> frame_dims;
+    std::vector<hsize_t> scan_extent; // current extent in the scan dimensions
+    std::vector<hsize_t> all_dims;    // scratch for refresh()
+    hsize_t scan_points = 0;
+    hsize_t frame_elements = 1;
+    // Frames below this were read after a refresh that followed their keys: HDF5 shows
+    // their data. Anything past it needs a refresh first, or HDF5 may return fill values.
+    std::uint64_t fresh_end = 0;
+    FlatSelection selection;
+    std::vector<hsize_t> chunk_offset;
+    std::optional<FilterInfo> missing;
+
+    std::string what() const { return "dataset " + info.path + " in " + file_path; }
+    void refresh();
+    void require_extent(std::uint64_t end);
+    void locate_chunk(std::uint64_t index);
+    hsize_t chunk_size();
+};
+
+void FrameReader::Impl::refresh() {
+    const auto describe = [this] { return "refreshing " + what(); };
+    check(H5Drefresh(dataset.get()), describe);
+    file_space = check_handle<SpaceHandle>(H5Dget_space(dataset.get()), describe);
+    check(H5Sget_simple_extent_dims(file_space.get(), all_dims.data(), nullptr), describe);
+    const auto scan_rank = info.scan_rank;
+    if (!std::equal(frame_dims.begin(), frame_dims.end(), all_dims.begin() + scan_rank))
+        throw H5Error("the frame shape of " + what() + " changed from " + shape_text(frame_dims) +
+                      " to " +
+                      shape_text({all_dims.begin() + static_cast<std::ptrdiff_t>(scan_rank),
+                                  all_dims.end()}));
+    std::copy_n(all_dims.begin(), scan_rank, scan_extent.begin());
+    scan_points = product(scan_extent.data(), scan_rank);
+    selection.set_dims(scan_extent, frame_dims);
+}
+
+void FrameReader::Impl::require_extent(std::uint64_t end) {
+    if (end <= scan_points)
+        return;
+    refresh();
+    if (end > scan_points)
+        throw H5Error("frame " + std::to_string(end - 1) + " lies past the extent " +
+                      shape_text(scan_extent) + " of " + what() + " in its scan dimensions");
+}
+
+void FrameReader::Impl::locate_chunk(std::uint64_t index) {
+    require_extent(index + 1);
+    for (std::size_t dim = info.scan_rank; dim-- > 0;) {
+        chunk_offset[dim] = index % scan_extent[dim];
+        index /= scan_extent[dim];
+    }
+}
+
+hsize_t FrameReader::Impl::chunk_size() {
+    hsize_t size = 0;
+    check(H5Dget_chunk_storage_size(dataset.get(), chunk_offset.data(), &size),
+          [this] { return "looking up a chunk of " + what(); });
+    return size;
+}
+
+FrameReader::FrameReader(const SwmrFile& file, const std::string& dataset_path,
+                         std::size_t scan_rank)
+    : impl_(std::make_unique<Impl>()) {
+    silence_hdf5_errors_on_this_thread();
+    auto& d = *impl_;
+    d.file_path = file.path();
+    d.info.path = dataset_path;
+    d.info.scan_rank = scan_rank;
+    d.dataset = open_dataset(file, dataset_path, "dataset");
+    const auto describe = [&] { return "reading the layout of " + d.what(); };
+
+    d.type = check_handle<TypeHandle>(H5Dget_type(d.dataset.get()), describe);
+    const auto type = describe_type(d.type.get());
+    if (!type.dtype)
+        throw H5Error(d.what() + " has an unsupported type (" + type.in_words +
+                      "): only integers and floats of 1, 2, 4 or 8 bytes can be read");
+    d.info.dtype = *type.dtype;
+    d.info.item_size = type.item_size;
+
+    const auto extent = dataset_extent(d.dataset.get(), d.what());
+    if (extent.dims.size() < scan_rank)
+        throw H5Error(d.what() + " has rank " + std::to_string(extent.dims.size()) + " (shape " +
+                      shape_text(extent.dims) + "), below the scan rank " +
+                      std::to_string(scan_rank) + " of the keys");
+    d.scan_extent.assign(extent.dims.begin(), extent.dims.begin() + scan_rank);
+    d.frame_dims.assign(extent.dims.begin() + scan_rank, extent.dims.end());
+    d.all_dims = extent.dims;
+    d.scan_points = product(d.scan_extent.data(), scan_rank);
+    d.frame_elements = product(d.frame_dims.data(), d.frame_dims.size());
+    d.info.frame_shape.assign(d.frame_dims.begin(), d.frame_dims.end());
+    d.info.block_shape.assign(scan_rank, 1);
+    d.info.block_shape.insert(d.info.block_shape.end(), d.frame_dims.begin(), d.frame_dims.end());
+    d.info.frame_bytes = d.frame_elements * d.info.item_size;
+
+    auto dcpl = check_handle<PropertyHandle>(H5Dget_create_plist(d.dataset.get()), describe);
+    d.info.filters = read_filters(dcpl.get(), d.what());
+    for (const auto& filter : d.info.filters) {
+        if (!filter.available) {
+            d.missing = filter;
+            break;
+        }
+    }
+    if (check(H5Pget_layout(dcpl.get()), describe) == H5D_CHUNKED) {
+        std::vector<hsize_t> chunk(extent.dims.size());
+        check(H5Pget_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), describe);
+        d.info.one_frame_per_chunk =
+            std::all_of(chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(scan_rank),
+                        [](hsize_t size) { return size == 1; }) &&
+            std::equal(d.frame_dims.begin(), d.frame_dims.end(), chunk.begin() + scan_rank);
+    }
+
+    d.file_space = check_handle<SpaceHandle>(H5Dget_space(d.dataset.get()), describe);
+    const hsize_t one = 1;
+    d.memory_space = check_handle<SpaceHandle>(H5Screate_simple(1, &one, nullptr), describe);
+    d.selection.set_dims(d.scan_extent, d.frame_dims);
+    d.chunk_offset.assign(extent.dims.size(), 0);
+}
+
+FrameReader::FrameReader(FrameReader&&) noexcept = default;
+FrameReader& FrameReader::operator=(FrameReader&&) noexcept = default;
+FrameReader::~FrameReader() = default;
+
+const DatasetInfo& FrameReader::info() const noexcept {
+    return impl_->info;
+}
+
+std::optional<FilterInfo> FrameReader::missing_filter() const {
+    return impl_->missing;
+}
+
+std::vector<std::uint64_t> FrameReader::position(std::uint64_t index) {
+    silence_hdf5_errors_on_this_thread();
+    auto& d = *impl_;
+    d.require_extent(index + 1);
+    std::vector<std::uint64_t> position(d.info.scan_rank);
+    for (std::size_t dim = d.info.scan_rank; dim-- > 0;) {
+        position[dim] = index % d.scan_extent[dim];
+        index /= d.scan_extent[dim];
+    }
+    return position;
+}
+
+void FrameReader::read(std::uint64_t first, std::uint64_t count, std::span<std::byte> out) {
+    silence_hdf5_errors_on_this_thread();
+    auto& d = *impl_;
+    if (count == 0)
+        return;
+    if (d.missing)
+        throw H5Error("cannot read the frames of " + d.what() + ": it is compressed with filter " +
+                      std::to_string(d.missing->id) + " (" + d.missing->name +
+                      "), whose HDF5 plugin is not installed on this host; install the plugin, "
+                      "or use `encoding: chunk` to send the stored chunks as they are");
+    const auto needed = count * d.info.frame_bytes;
+    if (out.size() < needed)
+        throw H5Error("reading " + std::to_string(count) + " frames of " + d.what() + " needs " +
+                      std::to_string(needed) + " bytes, the buffer has " +
+                      std::to_string(out.size()));
+    const auto end = first + count;
+    if (end > d.fresh_end) {
+        d.refresh();
+        d.fresh_end = end;
+    }
+    d.require_extent(end);
+    const auto elements = count * d.frame_elements;
+    if (elements == 0)
+        return;
+    const auto describe = [&] {
+        return "reading frames " + std::to_string(first) + " to " + std::to_string(end - 1) +
+               " of " + d.what();
+    };
+    check(d.selection.select(d.file_space.get(), first, count), describe);
+    check(H5Sset_extent_simple(d.memory_space.get(), 1, &elements, nullptr), describe);
+    check(H5Dread(d.dataset.get(), d.type.get(), d.memory_space.get(), d.file_space.get(),
+                  H5P_DEFAULT, out.data()),
+          describe);
+}
+
+std::size_t FrameReader::stored_chunk_size(std::uint64_t index) {
+    silence_hdf5_errors_on_this_thread();
+    auto& d = *impl_;
+    if (!d.info.one_frame_per_chunk)
+        throw H5Error("cannot read frame " + std::to_string(index) + " of " + d.what() +
+                      " as a chunk: its chunks do not hold exactly one frame each");
+    d.locate_chunk(index);
+    auto size = d.chunk_size();
+    if (size == 0) {
+        // Chunks are written once, so a chunk the cached index does not know yet is the only
+        // staleness possible here: refresh only then, not per frame.
+        d.refresh();
+        d.locate_chunk(index);
+        size = d.chunk_size();
+        if (size == 0)
+            throw H5Error("the chunk of frame " + std::to_string(index) + " of " + d.what() +
+                          " is not written yet");
+    }
+    return size;
+}
+
+void FrameReader::read_chunk(std::uint64_t index, std::span<std::byte> out) {
+    const auto size = stored_chunk_size(index);
+    auto& d = *impl_;
+    if (out.size() < size)
+        throw H5Error("the chunk of frame " + std::to_string(index) + " of " + d.what() +
+                      " holds " + std::to_string(size) + " bytes, the buffer has " +
+                      std::to_string(out.size()));
+    std::uint32_t filter_mask = 0;
+    check(
+        H5Dread_chunk(d.dataset.get(), H5P_DEFAULT, d.chunk_offset.data(), &filter_mask,
+                      out.data()),
+        [&] { return "reading the chunk of frame " + std::to_string(index) + " of " + d.what(); });
+    if (filter_mask != 0)
+        throw H5Error("the chunk of frame " + std::to_string(index) + " of " + d.what() +
+                      " was stored with some of its filters skipped (mask " +
+                      std::to_string(filter_mask) +
+                      "): its bytes are not what the filter list says");
+}
+
+} // namespace swmrd::core

@@ -1,0 +1,135 @@
+#include "swmrd/core/swmr_file.hpp"
+
+#include "check.hpp"
+#include "objects.hpp"
+#include "swmr_file_impl.hpp"
+
+#include "swmrd/core/h5_error.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sys/stat.h>
+#include <thread>
+
+namespace swmrd::core {
+
+namespace {
+
+constexpr auto retry_interval = std::chrono::milliseconds(20);
+
+// What HDF5 says while a writer is still creating a file, and what that means.
+struct TransientError {
+    const char* hdf5_text;
+    const char* meaning;
+};
+
+constexpr std::array transient_errors{
+    TransientError{"unable to lock file",
+                   "the file is locked by its writer, which has not started SWMR mode yet"},
+    TransientError{"file is not already open for SWMR writing",
+                   "its writer has not started SWMR mode yet"},
+    TransientError{"truncated file", "the file is truncated: its writer is still creating it"},
+    TransientError{"address of object past end of allocation",
+                   "its writer is still writing its metadata"},
+    TransientError{"bad object header version number", "its writer is still writing its metadata"},
+    TransientError{"No such file or directory", "the file does not exist yet"},
+};
+
+const TransientError* find_transient(const std::vector<std::string>& stack) {
+    for (const auto& entry : stack)
+        for (const auto& transient : transient_errors)
+            if (entry.find(transient.hdf5_text) != std::string::npos)
+                return &transient;
+    return nullptr;
+}
+
+// HDF5 looks for its signature at 0 and at every power of two from 512 (after a user block).
+bool has_hdf5_signature(const std::string& path, std::uint64_t size) {
+    static constexpr char signature[8] = {'\211', 'H', 'D', 'F', '\r', '\n', '\032', '\n'};
+    std::ifstream in(path, std::ios::binary);
+    for (std::uint64_t offset = 0; offset + sizeof signature <= size;
+         offset = offset == 0 ? 512 : offset * 2) {
+        char bytes[sizeof signature] = {};
+        in.seekg(static_cast<std::streamoff>(offset));
+        if (!in.read(bytes, sizeof bytes))
+            return false;
+        if (std::memcmp(bytes, signature, sizeof signature) == 0)
+            return true;
+    }
+    return false;
+}
+
+std::string join(const std::vector<std::string>& parts) {
+    std::string text;
+    for (const auto& part : parts)
+        text += (text.empty() ? "" : "; ") + part;
+    return text;
+}
+
+std::optional<SwmrFile> transient(std::string* why, std::string reason) {
+    if (why != nullptr)
+        *why = std::move(reason);
+    return std::nullopt;
+}
+
+} // namespace
+
+SwmrFile::SwmrFile(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SwmrFile::SwmrFile(SwmrFile&&) noexcept = default;
+SwmrFile& SwmrFile::operator=(SwmrFile&&) noexcept = default;
+SwmrFile::~SwmrFile() = default;
+
+std::optional<SwmrFile> SwmrFile::try_open(const std::string& path, std::string* why) {
+    silence_hdf5_errors_on_this_thread();
+    struct stat status {};
+    if (::stat(path.c_str(), &status) != 0) {
+        const int error = errno;
+        if (error == ENOENT)
+            return transient(why, "the file does not exist yet");
+        throw H5Error("cannot open " + path + ": " + std::strerror(error));
+    }
+    if (S_ISDIR(status.st_mode))
+        throw H5Error(path + " is a directory, not an HDF5 file");
+    if (status.st_size == 0)
+        return transient(why, "the file is empty: its writer has only just created it");
+
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
+    if (id >= 0) {
+        auto impl = std::make_unique<Impl>();
+        impl->path = path;
+        impl->file = FileHandle(id);
+        return SwmrFile(std::move(impl));
+    }
+    auto stack = take_error_stack();
+    if (const auto* found = find_transient(stack))
+        return transient(why, std::string(found->meaning) + " (" + found->hdf5_text + ")");
+    if (!has_hdf5_signature(path, static_cast<std::uint64_t>(status.st_size)))
+        throw H5Error(path + " is not an HDF5 file (no HDF5 signature in it)", std::move(stack));
+    const auto details = join(stack);
+    throw H5Error("cannot open " + path + " for SWMR reading: " + details, std::move(stack));
+}
+
+SwmrFile SwmrFile::open(const std::string& path, Clock::time_point deadline) {
+    std::string why;
+    for (;;) {
+        if (auto file = try_open(path, &why))
+            return std::move(*file);
+        const auto now = Clock::now();
+        if (now >= deadline)
+            throw H5Error("cannot open " + path + " for SWMR reading before the deadline: " + why);
+        std::this_thread::sleep_for(std::min<Clock::duration>(retry_interval, deadline - now));
+    }
+}
+
+const std::string& SwmrFile::path() const noexcept {
+    return impl_->path;
+}
+
+bool SwmrFile::has_dataset(const std::string& dataset_path) const {
+    silence_hdf5_errors_on_this_thread();
+    return object_kind(impl_->file.get(), dataset_path) == ObjectKind::dataset;
+}
+
+} // namespace swmrd::core

@@ -1,0 +1,89 @@
+// SwmrFile: opening for SWMR reading, and the opening races that are only transient.
+
+#include "support/helpers.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_file.hpp"
+
+#include <swmrd/core/h5_error.hpp>
+#include <swmrd/core/swmr_file.hpp>
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <thread>
+
+using namespace swmrd::core;
+using namespace swmrd::core::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("swmr file: opens a complete file and finds its datasets") {
+    TempDir dir;
+    {
+        TestFile f(dir / "f.h5");
+        f.write("/entry/data/data", H5T_STD_I32LE, {{2}}, {1, 2});
+    }
+    auto file = SwmrFile::try_open(dir / "f.h5");
+    REQUIRE(file);
+    CHECK(file->path() == dir / "f.h5");
+    CHECK(file->has_dataset("/entry/data/data"));
+    CHECK(file->has_dataset("entry/data/data"));
+    CHECK_FALSE(file->has_dataset("/entry/data")); // a group
+    CHECK_FALSE(file->has_dataset("/entry/data/other"));
+    CHECK_FALSE(file->has_dataset("/no/such/group/data"));
+    CHECK_FALSE(file->has_dataset("/"));
+}
+
+TEST_CASE("swmr file: a file that does not exist yet is transient") {
+    TempDir dir;
+    std::string why;
+    CHECK_FALSE(SwmrFile::try_open(dir / "later.h5", &why));
+    CHECK(why.find("does not exist yet") != std::string::npos);
+}
+
+TEST_CASE("swmr file: an empty file is transient") {
+    TempDir dir;
+    std::ofstream(dir / "empty.h5").close();
+    std::string why;
+    CHECK_FALSE(SwmrFile::try_open(dir / "empty.h5", &why));
+    CHECK(why.find("empty") != std::string::npos);
+}
+
+TEST_CASE("swmr file: a file whose writer has not started SWMR mode is transient") {
+    TempDir dir;
+    const auto path = dir / "f.h5";
+    ScriptedWriter writer(dir.path());
+    writer.send("create " + path);
+    writer.send("key /k 0 u");
+    writer.send("flush /k");
+
+    std::string why;
+    CHECK_FALSE(SwmrFile::try_open(path, &why));
+    INFO(why);
+    CHECK((why.find("unable to lock file") != std::string::npos ||
+           why.find("not already open for SWMR writing") != std::string::npos));
+
+    writer.send("swmr");
+    auto file = SwmrFile::try_open(path, &why);
+    REQUIRE(file);
+    CHECK(file->has_dataset("/k"));
+    CHECK(writer.close() == 0);
+}
+
+TEST_CASE("swmr file: open() retries until the writer starts SWMR mode") {
+    TempDir dir;
+    const auto path = dir / "f.h5";
+    ScriptedWriter writer(dir.path());
+    std::thread later([&] {
+        std::this_thread::sleep_for(100ms);
+        writer.send("create " + path);
+        writer.send("key /k 0 u");
+        std::this_thread::sleep_for(100ms);
+        writer.send("swmr");
+    });
+    // The deadline is only a hang guard: the file appears, is locked, then opens.
+    auto file = SwmrFile::open(path, Clock::now() + 60s);
+    later.join();
+    CHECK(file.has_dataset("/k"));
+    CHECK(writer.close() == 0);
+}
