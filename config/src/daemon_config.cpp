@@ -26,10 +26,12 @@ std::string parse_endpoint(const proto::Value& value, const std::string& path) {
     return endpoint;
 }
 
-// Binding one endpoint twice fails at startup; say which entry clashes instead.
+// Binding one endpoint twice fails at startup; say which entry clashes instead. A wildcard
+// port (tcp://host:*) binds a fresh port each time, so it never clashes.
 void check_not_control(const std::string& endpoint, const std::string& control,
                        const std::string& path, const proto::Value& value) {
-    if (endpoint == control)
+    const bool wildcard_port = endpoint.size() >= 2 && endpoint.ends_with(":*");
+    if (endpoint == control && !wildcard_port)
         fail(path,
              quoted(endpoint) +
                  " is also the control endpoint; the two sockets need different endpoints",

@@ -187,3 +187,10 @@ TEST_CASE("load_config reads a file") {
     REQUIRE(config.watches.size() == 1);
     CHECK(config.watches[0].name == "d");
 }
+
+TEST_CASE("control and publish may share a wildcard-port endpoint: each bind gets its own port") {
+    const auto config = swmrd::config::parse_config(
+        "control: tcp://127.0.0.1:*\npublish: [tcp://127.0.0.1:*]\n", "test.yaml");
+    CHECK(config.control == "tcp://127.0.0.1:*");
+    CHECK(config.publish == std::vector<std::string>{"tcp://127.0.0.1:*"});
+}
