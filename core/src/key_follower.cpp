@@ -296,7 +296,11 @@ KeyPoll KeyFollower::poll(Clock::time_point now) {
     return {d.readable, d.end};
 }
 
+void KeyFollower::restart_timeout(Clock::time_point now) { impl_->last_progress = now; }
+
 KeyPoll KeyFollower::wait_for_more(std::uint64_t known, Seconds interval) {
+    if (known >= impl_->readable)
+        restart_timeout();
     for (;;) {
         const auto result = poll();
         if (result.readable > known || result.end)

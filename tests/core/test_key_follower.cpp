@@ -216,6 +216,30 @@ TEST_CASE("key follower: the finished flag without a late key ends after exactly
     CHECK(writer.close() == 0);
 }
 
+TEST_CASE("key follower: a consumer that was busy restarts the timeout when it waits again") {
+    TempDir dir;
+    const auto path = dir / "f.h5";
+    ScriptedWriter writer(dir.path());
+    writer.send("create " + path);
+    writer.send("key /k 4 u");
+    writer.send("swmr");
+    writer.send("set /k 0 1");
+    writer.send("flush /k");
+
+    auto file = open_file(path);
+    KeyFollower follower(file, KeyFollowerOptions{{"/k"}, std::nullopt, Seconds(10.0)});
+    const auto t0 = Clock::now();
+    CHECK(follower.poll(t0).readable == 1);
+    // Busy with that frame for 30 s, longer than the timeout, then waiting again.
+    follower.restart_timeout(t0 + 30s);
+    CHECK_FALSE(follower.poll(t0 + 31s).end);
+    CHECK_FALSE(follower.poll(t0 + 39s).end);
+    const auto late = follower.poll(t0 + 40s);
+    REQUIRE(late.end);
+    CHECK(*late.end == EndReason::timeout);
+    CHECK(writer.close() == 0);
+}
+
 TEST_CASE("key follower: the timeout counts from the last new frame") {
     TempDir dir;
     const auto path = dir / "f.h5";

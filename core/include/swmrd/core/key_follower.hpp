@@ -54,7 +54,14 @@ public:
     // part of the keys past what is already known to be readable. `now` drives the timeout.
     KeyPoll poll(Clock::time_point now = Clock::now());
 
+    // The consumer has taken every readable frame and starts waiting again: the timeout
+    // counts from `now`, as swmr_tools restarts its timer each time its iterator waits.
+    // Without it, a consumer busy for longer than the timeout (a slow subscriber holding
+    // the daemon back) would see a live run end the moment it caught up.
+    void restart_timeout(Clock::time_point now = Clock::now());
+
     // Polls every `interval` until more than `known` frames are readable or the run ends.
+    // When `known` are all the readable frames, the timeout restarts first.
     KeyPoll wait_for_more(std::uint64_t known,
                           Seconds interval = std::chrono::milliseconds(10));
 
