@@ -1,0 +1,35 @@
+#pragma once
+// Answers control requests (PROTOCOL.md section 2): bytes in, bytes out, exactly one reply
+// per request, malformed ones included. A bad request changes nothing.
+
+#include "watch_manager.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace swmrd::daemon {
+
+inline constexpr std::size_t max_request_bytes = 1 << 20;
+
+class ControlHandler {
+public:
+    ControlHandler(WatchManager& watches, const std::vector<std::string>& allowed_roots);
+
+    std::string handle(const void* data, std::size_t size);
+    // The reply to a request that could not be read at all (too large, several parts).
+    static std::string refuse(const std::string& message);
+
+    void set_allowed_roots(const std::vector<std::string>& roots) { allowed_roots_ = roots; }
+
+private:
+    proto::ControlReply dispatch(const proto::ControlRequest& request);
+    proto::ControlReply start(const proto::StartRequest& request);
+
+    WatchManager& watches_;
+    std::vector<std::string> allowed_roots_;
+    const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+} // namespace swmrd::daemon

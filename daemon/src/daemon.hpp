@@ -1,0 +1,59 @@
+#pragma once
+// swmrd itself: binds the sockets, starts the config watches, and runs the event loop that
+// answers control requests, sends heartbeats, pings systemd's watchdog and handles signals.
+
+#include "control_handler.hpp"
+#include "inflight_budget.hpp"
+#include "publisher.hpp"
+#include "signals.hpp"
+#include "watch_manager.hpp"
+
+#include <swmrd/config/daemon_config.hpp>
+
+#include <zmq.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace swmrd::daemon {
+
+struct DaemonOptions {
+    std::string config_path;
+    std::optional<std::string> log_level;      // overrides the config's
+    std::optional<std::string> endpoints_file; // where to write the bound endpoints
+};
+
+class Daemon {
+public:
+    // Binds every socket and starts the config watches; throws when an endpoint cannot be
+    // bound (the message names it).
+    Daemon(config::DaemonConfig config, DaemonOptions options);
+    ~Daemon();
+
+    // Runs until SIGTERM or SIGINT; every run then ends with `shutdown`. Returns the exit code.
+    int run();
+
+private:
+    void serve_control();
+    void send_heartbeat();
+    void reload();
+    void write_endpoints_file() const;
+
+    config::DaemonConfig config_;
+    DaemonOptions options_;
+    const std::string instance_id_;
+    std::uint64_t heartbeat_seq_ = 0;
+    // Declared first so it outlives ZeroMQ: buffers still in ZeroMQ's pipes when the
+    // context closes are freed into it.
+    InflightBudget budget_;
+    zmq::context_t context_;
+    Publisher publisher_;
+    zmq::socket_t control_;
+    std::string control_endpoint_;
+    SignalFd signals_;
+    WatchManager watches_;
+    ControlHandler handler_;
+};
+
+} // namespace swmrd::daemon

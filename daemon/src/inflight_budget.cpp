@@ -1,0 +1,37 @@
+#include "inflight_budget.hpp"
+
+namespace swmrd::daemon {
+
+bool InflightBudget::fits(std::uint64_t bytes) const noexcept {
+    const auto held = held_.load(std::memory_order_relaxed);
+    return held == 0 || held + bytes <= limit_;
+}
+
+bool InflightBudget::try_acquire(std::uint64_t bytes) {
+    auto held = held_.load(std::memory_order_relaxed);
+    for (;;) {
+        if (held != 0 && held + bytes > limit_)
+            return false;
+        if (held_.compare_exchange_weak(held, held + bytes, std::memory_order_acq_rel))
+            break;
+    }
+    auto now = held + bytes;
+    auto peak = peak_.load(std::memory_order_relaxed);
+    while (now > peak && !peak_.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+    return true;
+}
+
+void InflightBudget::release(std::uint64_t bytes) {
+    held_.fetch_sub(bytes, std::memory_order_acq_rel);
+    // Taking the mutex orders this wake after a waiter's check, so none is missed.
+    { std::lock_guard lock(mutex_); }
+    released_.notify_all();
+}
+
+void InflightBudget::wake_all() {
+    { std::lock_guard lock(mutex_); }
+    released_.notify_all();
+}
+
+} // namespace swmrd::daemon

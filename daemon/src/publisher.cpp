@@ -1,0 +1,203 @@
+#include "publisher.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace swmrd::daemon {
+
+namespace {
+// A start/end/heartbeat in drop delivery waits this long for a full pipe before it is lost.
+constexpr auto control_message_patience = std::chrono::seconds(1);
+constexpr auto first_backoff = std::chrono::microseconds(50);
+constexpr auto max_backoff = std::chrono::milliseconds(5);
+} // namespace
+
+Publisher::Publisher(zmq::context_t& context, const std::vector<std::string>& endpoints,
+                     Delivery delivery, InflightBudget& budget)
+    : socket_(context, zmq::socket_type::xpub), delivery_(delivery), budget_(budget) {
+    socket_.set(zmq::sockopt::xpub_nodrop, 1);
+    // The in-flight budget bounds memory; the pipe limit only has to be high enough not to
+    // stall before it does. Linger is bounded at shutdown.
+    socket_.set(zmq::sockopt::sndhwm, 100000);
+    socket_.set(zmq::sockopt::linger, 1000);
+    for (const auto& endpoint : endpoints) {
+        socket_.bind(endpoint);
+        bound_.push_back(socket_.get(zmq::sockopt::last_endpoint));
+    }
+    thread_ = std::thread([this] { run(); });
+}
+
+Publisher::~Publisher() {
+    shutdown(std::chrono::milliseconds(0));
+}
+
+void Publisher::push(OutgoingMessage message) {
+    {
+        std::lock_guard lock(mutex_);
+        queue_.push_back(std::move(message));
+    }
+    wake_.notify_one();
+}
+
+std::size_t Publisher::queued() const {
+    std::lock_guard lock(mutex_);
+    return queue_.size();
+}
+
+void Publisher::shutdown(std::chrono::milliseconds grace) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopping_) {
+            stopping_ = true;
+            deadline_ = std::chrono::steady_clock::now() + grace;
+        }
+    }
+    wake_.notify_all();
+    if (thread_.joinable())
+        thread_.join();
+}
+
+void Publisher::run() {
+    std::size_t lost_at_shutdown = 0;
+    for (;;) {
+        OutgoingMessage message;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait_for(lock, std::chrono::milliseconds(100),
+                           [this] { return !queue_.empty() || stopping_; });
+            if (queue_.empty()) {
+                if (stopping_)
+                    break;
+                lock.unlock();
+                drain_subscriptions();
+                continue;
+            }
+            message = std::move(queue_.front());
+            queue_.pop_front();
+            if (stopping_ && std::chrono::steady_clock::now() > deadline_) {
+                lost_at_shutdown += 1 + queue_.size();
+                queue_.push_front(std::move(message));
+                for (auto& lost : queue_)
+                    account(lost, false);
+                queue_.clear();
+                break;
+            }
+        }
+        drain_subscriptions();
+        prepare(message);
+        const bool may_wait =
+            delivery_ == Delivery::lossless || message.kind != OutgoingMessage::Kind::frame;
+        const bool sent = send(message, may_wait);
+        account(message, sent);
+    }
+    if (lost_at_shutdown > 0)
+        spdlog::warn("shutdown: {} queued messages were not sent: subscribers did not take "
+                     "them within the grace period",
+                     lost_at_shutdown);
+}
+
+void Publisher::prepare(OutgoingMessage& message) {
+    if (message.kind == OutgoingMessage::Kind::start && message.counters)
+        message.counters->reset_run();
+    if (message.kind == OutgoingMessage::Kind::end && message.end) {
+        auto& end = *message.end;
+        if (message.counters) {
+            end.frames = message.counters->frames.load();
+            end.last_index = message.counters->last_index.load();
+        }
+        end.envelope.time =
+            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        message.header = proto::encode_header(end);
+    }
+}
+
+void Publisher::account(const OutgoingMessage& message, bool sent) {
+    if (message.charge > 0)
+        budget_.release(message.charge);
+    if (!message.counters)
+        return;
+    auto& counters = *message.counters;
+    switch (message.kind) {
+    case OutgoingMessage::Kind::frame:
+        if (sent) {
+            counters.frames.fetch_add(1);
+            counters.bytes.fetch_add(message.payload_bytes);
+            counters.last_index.store(message.index);
+        } else {
+            counters.dropped.fetch_add(1);
+        }
+        break;
+    case OutgoingMessage::Kind::end:
+        counters.runs_ended.fetch_add(1);
+        break;
+    default:
+        break;
+    }
+}
+
+// Sends the parts in order. With XPUB_NODROP only the first part can be refused (the pipe
+// limit counts whole messages), but every part is retried the same way to be safe.
+bool Publisher::send(OutgoingMessage& message, bool may_wait) {
+    const auto started = std::chrono::steady_clock::now();
+    auto backoff = std::chrono::duration_cast<std::chrono::microseconds>(first_backoff);
+    const std::size_t total_parts = 2 + message.payload.size();
+    std::size_t part = 0;
+
+    auto part_message = [&](std::size_t i) -> zmq::message_t {
+        if (i == 0)
+            return zmq::message_t(message.topic.data(), message.topic.size());
+        if (i == 1)
+            return zmq::message_t(message.header.data(), message.header.size());
+        return std::move(message.payload[i - 2]);
+    };
+
+    zmq::message_t current = part_message(0);
+    while (part < total_parts) {
+        const auto flags =
+            zmq::send_flags::dontwait |
+            (part + 1 < total_parts ? zmq::send_flags::sndmore : zmq::send_flags::none);
+        if (socket_.send(current, flags)) {
+            ++part;
+            backoff = first_backoff;
+            if (part < total_parts)
+                current = part_message(part);
+            continue;
+        }
+        // Would block: a subscriber's pipe is full.
+        const auto now = std::chrono::steady_clock::now();
+        bool give_up = !may_wait && part == 0;
+        if (part == 0 && delivery_ == Delivery::drop &&
+            message.kind != OutgoingMessage::Kind::frame)
+            give_up = now - started > control_message_patience;
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_ && now > deadline_ && part == 0)
+                give_up = true;
+        }
+        if (give_up) {
+            if (message.kind != OutgoingMessage::Kind::frame)
+                spdlog::warn("{}: not sent, a subscriber's queue stayed full", message.topic);
+            return false;
+        }
+        drain_subscriptions();
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2,
+                           std::chrono::duration_cast<std::chrono::microseconds>(max_backoff));
+    }
+    return true;
+}
+
+// XPUB hands subscription changes up as messages; they are only logged, but must be read or
+// they pile up.
+void Publisher::drain_subscriptions() {
+    zmq::message_t subscription;
+    while (socket_.recv(subscription, zmq::recv_flags::dontwait)) {
+        if (subscription.size() >= 1) {
+            const auto* bytes = static_cast<const char*>(subscription.data());
+            spdlog::debug("{} \"{}\"", bytes[0] == 1 ? "subscribe" : "unsubscribe",
+                          std::string(bytes + 1, subscription.size() - 1));
+        }
+    }
+}
+
+} // namespace swmrd::daemon

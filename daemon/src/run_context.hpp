@@ -1,0 +1,33 @@
+#pragma once
+// What a run borrows from its watch: where messages go, how memory is bounded, and how to
+// notice a stop.
+
+#include "inflight_budget.hpp"
+#include "publisher.hpp"
+#include "watch_counters.hpp"
+
+#include <swmrd/config/watch_spec.hpp>
+#include <swmrd/proto/messages.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace swmrd::daemon {
+
+struct RunContext {
+    const config::WatchSpec& spec;
+    Publisher& publisher;
+    InflightBudget& budget;
+    Delivery delivery;
+    std::shared_ptr<WatchCounters> counters;
+    // Set when the watch is asked to stop: `stopped` or `shutdown`.
+    std::function<std::optional<proto::EndReason>()> stop_reason;
+    // Sleeps up to `duration`, returning early on a stop.
+    std::function<void(std::chrono::microseconds)> sleep;
+};
+
+double unix_time_now();
+
+} // namespace swmrd::daemon

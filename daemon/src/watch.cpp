@@ -1,0 +1,204 @@
+#include "watch.hpp"
+
+#include "file_run.hpp"
+#include "run_id.hpp"
+
+#include <swmrd/config/allowed_roots.hpp>
+#include <swmrd/core/swmr_file.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace swmrd::daemon {
+
+namespace {
+
+// How often a watch looks for its file while there is none: cheap (a stat or a glob), and
+// short next to any scan's set-up time.
+constexpr std::chrono::milliseconds look_for_file_interval{100};
+// How often it retries a file that exists but cannot be opened for SWMR reading yet.
+constexpr std::chrono::milliseconds retry_open_interval{20};
+
+const char* to_string(WatchSource source) {
+    return source == WatchSource::config ? "config" : "control";
+}
+
+} // namespace
+
+Watch::Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher,
+             InflightBudget& budget, Delivery delivery,
+             std::optional<std::vector<std::string>> allowed_roots)
+    : spec_(std::move(spec)), source_(source), publisher_(publisher), budget_(budget),
+      delivery_(delivery), allowed_roots_(std::move(allowed_roots)) {
+    thread_ = std::thread([this] { run(); });
+}
+
+Watch::~Watch() {
+    request_stop(proto::EndReason::shutdown);
+    join(std::chrono::milliseconds(0));
+}
+
+void Watch::request_stop(proto::EndReason reason) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!stop_reason_)
+            stop_reason_ = reason;
+    }
+    stop_signal_.notify_all();
+    budget_.wake_all();
+}
+
+void Watch::join(std::chrono::milliseconds grace) {
+    if (thread_.joinable())
+        thread_.join();
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (counters_->runs_ended.load() < counters_->ends_queued.load() &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+std::optional<proto::EndReason> Watch::stop_reason() const {
+    std::lock_guard lock(mutex_);
+    return stop_reason_;
+}
+
+void Watch::sleep_for(std::chrono::microseconds duration) {
+    std::unique_lock lock(mutex_);
+    stop_signal_.wait_for(lock, duration, [this] { return stop_reason_.has_value(); });
+}
+
+void Watch::set_state(State state, std::optional<std::string> error) {
+    std::lock_guard lock(mutex_);
+    state_ = state;
+    error_ = std::move(error);
+}
+
+void Watch::run() {
+    FileSelector selector(spec_.file, spec_.is_pattern(), spec_.timeout);
+    // A file that exists but does not open yet: since when, so that an opening problem that
+    // outlasts the timeout is reported instead of retried forever.
+    // (A plain value and a flag: GCC 12 misreads an optional here as maybe-uninitialised.)
+    bool opening = false;
+    FileIdentity opening_identity{};
+    auto opening_since = std::chrono::steady_clock::now();
+
+    while (!stop_reason()) {
+        auto candidate = selector.next();
+        if (!candidate) {
+            sleep_for(look_for_file_interval);
+            continue;
+        }
+        std::string why;
+        if (allowed_roots_ &&
+            !config::is_inside_allowed_roots(candidate->path, *allowed_roots_, &why)) {
+            fail_before_start(*candidate, why);
+            selector.done(*candidate);
+            continue;
+        }
+        try {
+            auto file = core::SwmrFile::try_open(candidate->path, &why);
+            if (!file) {
+                const auto now = std::chrono::steady_clock::now();
+                if (!opening || opening_identity != candidate->identity) {
+                    opening = true;
+                    opening_identity = candidate->identity;
+                    opening_since = now;
+                }
+                if (now - opening_since < spec_.timeout) {
+                    std::lock_guard lock(mutex_);
+                    if (state_ != State::failed)
+                        state_ = State::waiting;
+                } else {
+                    fail_before_start(*candidate, candidate->path +
+                                                      " could not be opened for SWMR reading "
+                                                      "within the watch's timeout (" +
+                                                      config::format_duration(spec_.timeout) +
+                                                      "): " + why);
+                    selector.done(*candidate);
+                    opening = false;
+                }
+                sleep_for(retry_open_interval);
+                continue;
+            }
+            opening = false;
+            run_file(*candidate, std::move(*file));
+        } catch (const std::exception& error) {
+            // Not HDF5, unreadable: this file will not become readable by waiting.
+            fail_before_start(*candidate, error.what());
+        }
+        selector.done(*candidate);
+    }
+    set_state(State::stopped);
+}
+
+RunContext Watch::run_context() {
+    return RunContext{spec_,
+                      publisher_,
+                      budget_,
+                      delivery_,
+                      counters_,
+                      [this] { return stop_reason(); },
+                      [this](std::chrono::microseconds d) { sleep_for(d); }};
+}
+
+void Watch::fail_before_start(const Candidate& candidate, const std::string& error) {
+    auto run_id = new_run_id();
+    spdlog::error("{}: {}", spec_.name, error);
+    {
+        std::lock_guard lock(mutex_);
+        current_file_ = candidate.path;
+        run_id_ = run_id;
+    }
+    auto context = run_context();
+    send_failed_run(context, candidate.path, run_id, error);
+    set_state(State::failed, error);
+}
+
+void Watch::run_file(const Candidate& candidate, core::SwmrFile file) {
+    auto run_id = new_run_id();
+    auto context = run_context();
+    std::optional<FileRun> run;
+    try {
+        run.emplace(context, std::move(file), run_id);
+    } catch (const std::exception& error) {
+        fail_before_start(candidate, candidate.path + ": " + error.what());
+        return;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        current_file_ = candidate.path;
+        run_id_ = run_id;
+        state_ = State::streaming;
+        error_.reset();
+    }
+    spdlog::info("{}: run {} of {} started", spec_.name, run_id, candidate.path);
+    const auto outcome = run->run();
+    spdlog::info("{}: run {} ended: {}{}", spec_.name, run_id, proto::to_string(outcome.reason),
+                 outcome.error ? ": " + *outcome.error : "");
+    if (outcome.error)
+        set_state(State::failed, outcome.error);
+    else
+        set_state(State::idle);
+}
+
+proto::WatchStatus Watch::status() const {
+    static constexpr const char* state_names[] = {"waiting", "streaming", "idle", "stopped",
+                                                  "failed"};
+    proto::WatchStatus status;
+    status.name = spec_.name;
+    status.file = spec_.file;
+    status.source = to_string(source_);
+    {
+        std::lock_guard lock(mutex_);
+        status.state = state_names[static_cast<int>(state_)];
+        status.current_file = current_file_;
+        status.run = run_id_;
+        status.error = error_;
+    }
+    status.frames = counters_->frames.load();
+    status.bytes = counters_->bytes.load();
+    status.last_index = counters_->last_index.load();
+    status.dropped = counters_->dropped.load();
+    return status;
+}
+
+} // namespace swmrd::daemon

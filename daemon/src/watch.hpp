@@ -1,0 +1,82 @@
+#pragma once
+// A watch: one thread following one file path or pattern, running each file it selects
+// (start, frames, end), from launch until it is stopped. Control requests talk to it only
+// through request_stop() and status(); they never touch its HDF5 handles.
+
+#include "file_selector.hpp"
+#include "inflight_budget.hpp"
+#include "publisher.hpp"
+#include "run_context.hpp"
+#include "watch_counters.hpp"
+
+#include <swmrd/core/swmr_file.hpp>
+
+#include <swmrd/config/watch_spec.hpp>
+#include <swmrd/proto/control.hpp>
+#include <swmrd/proto/messages.hpp>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace swmrd::daemon {
+
+enum class WatchSource { config, control };
+
+class Watch {
+public:
+    // `allowed_roots`: for watches started by control, every file the watch selects must lie
+    // under them (a pattern's match may be a symlink pointing out); nullopt for config ones.
+    Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher, InflightBudget& budget,
+          Delivery delivery, std::optional<std::vector<std::string>> allowed_roots = std::nullopt);
+    ~Watch(); // stops with reason `shutdown` if still running, and joins
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+
+    const config::WatchSpec& spec() const noexcept { return spec_; }
+    WatchSource source() const noexcept { return source_; }
+
+    // Asks the thread to end its run with `reason` (stopped or shutdown); returns at once.
+    void request_stop(proto::EndReason reason);
+    // Waits for the thread; then, up to `grace`, for the publisher to send the run's end.
+    void join(std::chrono::milliseconds grace = std::chrono::milliseconds(1000));
+
+    proto::WatchStatus status() const;
+    // Frames sent in the current (or last) run.
+    std::uint64_t frames() const noexcept { return counters_->frames.load(); }
+
+private:
+    enum class State { waiting, streaming, idle, stopped, failed };
+
+    void run();
+    void run_file(const Candidate& candidate, core::SwmrFile file);
+    void fail_before_start(const Candidate& candidate, const std::string& error);
+    RunContext run_context();
+    void set_state(State state, std::optional<std::string> error = std::nullopt);
+    void sleep_for(std::chrono::microseconds duration);
+    std::optional<proto::EndReason> stop_reason() const;
+
+    const config::WatchSpec spec_;
+    const WatchSource source_;
+    Publisher& publisher_;
+    InflightBudget& budget_;
+    const Delivery delivery_;
+    const std::optional<std::vector<std::string>> allowed_roots_;
+    std::shared_ptr<WatchCounters> counters_ = std::make_shared<WatchCounters>();
+
+    mutable std::mutex mutex_;
+    std::condition_variable stop_signal_;
+    std::optional<proto::EndReason> stop_reason_;
+    State state_ = State::waiting;
+    std::optional<std::string> current_file_;
+    std::optional<std::string> run_id_;
+    std::optional<std::string> error_;
+
+    std::thread thread_;
+};
+
+} // namespace swmrd::daemon

@@ -1,0 +1,26 @@
+#pragma once
+// Counters a watch shares with the publisher and the control server. The publisher keeps
+// them, in the order messages are sent, so they count what subscribers were sent: a frame
+// dropped in `drop` delivery is in `dropped`, never in `frames`.
+
+#include <atomic>
+#include <cstdint>
+
+namespace swmrd::daemon {
+
+struct WatchCounters {
+    std::atomic<std::uint64_t> frames{0}; // frames sent in the current run
+    std::atomic<std::uint64_t> bytes{0};  // payload bytes sent in the current run
+    std::atomic<std::int64_t> last_index{-1};
+    std::atomic<std::uint64_t> dropped{0};     // frames not delivered, since the watch started
+    std::atomic<std::uint64_t> ends_queued{0}; // end messages handed to the publisher…
+    std::atomic<std::uint64_t> runs_ended{0};  // …and sent, so `stop` can wait for the last
+
+    void reset_run() {
+        frames = 0;
+        bytes = 0;
+        last_index = -1;
+    }
+};
+
+} // namespace swmrd::daemon

@@ -1,0 +1,123 @@
+#include "watch_manager.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+namespace swmrd::daemon {
+
+WatchManager::WatchManager(Publisher& publisher, InflightBudget& budget, Delivery delivery)
+    : publisher_(publisher), budget_(budget), delivery_(delivery) {}
+
+WatchManager::~WatchManager() {
+    shutdown();
+}
+
+Watch* WatchManager::find(const std::string& name) const {
+    for (const auto& watch : watches_)
+        if (watch->spec().name == name)
+            return watch.get();
+    return nullptr;
+}
+
+std::unique_ptr<Watch> WatchManager::take(const std::string& name) {
+    auto it = std::find_if(watches_.begin(), watches_.end(),
+                           [&](const auto& watch) { return watch->spec().name == name; });
+    if (it == watches_.end())
+        return nullptr;
+    auto watch = std::move(*it);
+    watches_.erase(it);
+    return watch;
+}
+
+std::optional<proto::ErrorReply>
+WatchManager::start(config::WatchSpec spec, WatchSource source,
+                    std::optional<std::vector<std::string>> allowed_roots) {
+    if (find(spec.name))
+        return proto::ErrorReply{"exists", "a watch named " + spec.name +
+                                               " is already listed: `stop` it first"};
+    spdlog::info("watch {} started ({}): {}", spec.name,
+                 source == WatchSource::config ? "config" : "control", spec.file);
+    watches_.push_back(std::make_unique<Watch>(std::move(spec), source, publisher_, budget_,
+                                               delivery_, std::move(allowed_roots)));
+    return std::nullopt;
+}
+
+std::variant<proto::StopReply, proto::ErrorReply> WatchManager::stop(const std::string& name,
+                                                                     proto::EndReason reason) {
+    auto watch = take(name);
+    if (!watch)
+        return proto::ErrorReply{"not_found", "no watch named " + name + " is listed"};
+    watch->request_stop(reason);
+    watch->join();
+    spdlog::info("watch {} stopped", name);
+    return proto::StopReply{name, watch->frames()};
+}
+
+std::vector<proto::WatchStatus> WatchManager::list() const {
+    std::vector<proto::WatchStatus> statuses;
+    for (const auto& watch : watches_)
+        statuses.push_back(watch->status());
+    return statuses;
+}
+
+std::optional<proto::WatchStatus> WatchManager::status(const std::string& name) const {
+    if (auto* watch = find(name))
+        return watch->status();
+    return std::nullopt;
+}
+
+std::vector<std::string> WatchManager::names() const {
+    std::vector<std::string> names;
+    for (const auto& watch : watches_)
+        names.push_back(watch->spec().name);
+    return names;
+}
+
+void WatchManager::apply_config(const std::vector<config::WatchSpec>& watches) {
+    std::map<std::string, const config::WatchSpec*> wanted;
+    for (const auto& spec : watches)
+        wanted[spec.name] = &spec;
+
+    // Stop the config watches that are gone or changed, all at once, then wait for them.
+    std::vector<std::unique_ptr<Watch>> leaving;
+    for (auto it = watches_.begin(); it != watches_.end();) {
+        auto& watch = *it;
+        const auto found = wanted.find(watch->spec().name);
+        const bool keep = watch->source() == WatchSource::control ||
+                          (found != wanted.end() && *found->second == watch->spec());
+        if (keep) {
+            ++it;
+            continue;
+        }
+        spdlog::info("config reload: watch {} {}", watch->spec().name,
+                     found == wanted.end() ? "removed" : "changed, restarting");
+        watch->request_stop(proto::EndReason::stopped);
+        leaving.push_back(std::move(watch));
+        it = watches_.erase(it);
+    }
+    for (auto& watch : leaving)
+        watch->join();
+
+    for (const auto& spec : watches) {
+        if (auto* existing = find(spec.name)) {
+            if (existing->source() == WatchSource::control)
+                spdlog::error("config watch {} not started: a watch of that name was started "
+                              "by control; stop it to let the config one run",
+                              spec.name);
+            continue;
+        }
+        start(spec, WatchSource::config);
+    }
+}
+
+void WatchManager::shutdown() {
+    for (auto& watch : watches_)
+        watch->request_stop(proto::EndReason::shutdown);
+    for (auto& watch : watches_)
+        watch->join();
+    watches_.clear();
+}
+
+} // namespace swmrd::daemon

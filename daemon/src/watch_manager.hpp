@@ -1,0 +1,54 @@
+#pragma once
+// The set of watches. Control requests and config reloads change it; each watch runs on its
+// own thread, and the manager only starts, stops and asks them for their status.
+
+#include "watch.hpp"
+
+#include <swmrd/config/watch_spec.hpp>
+#include <swmrd/proto/control.hpp>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace swmrd::daemon {
+
+class WatchManager {
+public:
+    WatchManager(Publisher& publisher, InflightBudget& budget, Delivery delivery);
+    ~WatchManager(); // shuts every watch down
+
+    // `exists` when a watch of that name is listed. Control watches get the allowed roots
+    // their files must stay under.
+    std::optional<proto::ErrorReply>
+    start(config::WatchSpec spec, WatchSource source,
+          std::optional<std::vector<std::string>> allowed_roots = std::nullopt);
+    // Ends the watch's run with `reason` and removes it; `not_found` when there is none.
+    std::variant<proto::StopReply, proto::ErrorReply> stop(const std::string& name,
+                                                           proto::EndReason reason);
+    std::vector<proto::WatchStatus> list() const;
+    std::optional<proto::WatchStatus> status(const std::string& name) const;
+    std::vector<std::string> names() const;
+
+    // After a config (re)load: starts config watches that are new, restarts the ones whose
+    // spec changed, stops the ones no longer configured. Control watches are left alone; a
+    // config watch whose name a control watch already has is not started, and logged.
+    void apply_config(const std::vector<config::WatchSpec>& watches);
+
+    // Every run ends with `shutdown`; waits for the threads.
+    void shutdown();
+
+private:
+    Watch* find(const std::string& name) const;
+    std::unique_ptr<Watch> take(const std::string& name);
+
+    Publisher& publisher_;
+    InflightBudget& budget_;
+    const Delivery delivery_;
+    std::vector<std::unique_ptr<Watch>> watches_; // in the order they were started
+};
+
+} // namespace swmrd::daemon

@@ -1,0 +1,182 @@
+"""The control channel: every command, and every error code with its message."""
+
+import msgpack
+
+from harness import watch_spec
+
+
+def test_ping(start_daemon):
+    daemon = start_daemon()
+    reply = daemon.request("ping")
+    assert reply["ok"] is True
+    assert reply["protocol"] == 1
+    assert isinstance(reply["version"], str) and reply["version"]
+    assert reply["uptime"] >= 0.0
+
+
+def test_start_list_status_stop(start_daemon, tmp_path):
+    daemon = start_daemon(allowed_roots=[str(tmp_path)])
+    spec = watch_spec("det", tmp_path / "absent.h5", timeout="2s")
+    assert daemon.request("start", watch=spec) == {"ok": True, "watch": "det"}
+    (status,) = daemon.request("list")["watches"]
+    assert status["name"] == "det"
+    assert status["file"] == str(tmp_path / "absent.h5")
+    assert status["source"] == "control"
+    assert status["state"] == "waiting"
+    assert status["current_file"] is None and status["run"] is None
+    assert status["frames"] == 0 and status["bytes"] == 0
+    assert status["last_index"] == -1 and status["dropped"] == 0 and status["error"] is None
+    assert daemon.request("status", watch="det") == {"ok": True, "watch": status}
+    assert daemon.request("stop", watch="det") == {"ok": True, "watch": "det", "frames": 0}
+    assert daemon.request("list") == {"ok": True, "watches": []}
+
+
+def test_config_watches_are_listed_with_their_source(start_daemon, tmp_path):
+    daemon = start_daemon(watches=[watch_spec("cfg", tmp_path / "a.h5")])
+    (status,) = daemon.request("list")["watches"]
+    assert status["name"] == "cfg" and status["source"] == "config"
+    # stop removes a config watch too (it comes back at the next reload)
+    assert daemon.request("stop", watch="cfg")["ok"] is True
+    assert daemon.request("list")["watches"] == []
+
+
+def error_of(reply):
+    assert reply["ok"] is False, reply
+    assert set(reply) == {"ok", "error"}
+    return reply["error"]["code"], reply["error"]["message"]
+
+
+def test_not_msgpack_is_bad_request(start_daemon):
+    daemon = start_daemon()
+    code, message = error_of(daemon.request_bytes(b"\xc1\xc1 not msgpack"))
+    assert code == "bad_request"
+    assert daemon.request("ping")["ok"] is True  # still answering
+
+
+def test_not_a_map_is_bad_request(start_daemon):
+    daemon = start_daemon()
+    code, message = error_of(daemon.request_bytes(msgpack.packb(["ping"])))
+    assert code == "bad_request" and "map" in message
+
+
+def test_missing_cmd_is_bad_request(start_daemon):
+    daemon = start_daemon()
+    code, message = error_of(daemon.request_bytes(msgpack.packb({"watch": "x"})))
+    assert code == "bad_request" and "cmd" in message
+
+
+def test_unknown_field_is_bad_request(start_daemon):
+    daemon = start_daemon()
+    code, message = error_of(daemon.request("ping", colour="blue"))
+    assert code == "bad_request" and "colour" in message
+
+
+def test_mistyped_field_is_bad_request(start_daemon):
+    daemon = start_daemon()
+    code, message = error_of(daemon.request("status", watch=42))
+    assert code == "bad_request" and "watch" in message
+
+
+def test_unknown_command(start_daemon):
+    daemon = start_daemon()
+    code, message = error_of(daemon.request("reboot"))
+    assert code == "unknown_command" and "reboot" in message
+
+
+def test_not_found(start_daemon):
+    daemon = start_daemon()
+    for cmd in ("stop", "status"):
+        code, message = error_of(daemon.request(cmd, watch="ghost"))
+        assert code == "not_found" and "ghost" in message
+
+
+def test_exists(start_daemon, tmp_path):
+    daemon = start_daemon(allowed_roots=[str(tmp_path)])
+    spec = watch_spec("det", tmp_path / "a.h5")
+    assert daemon.request("start", watch=spec)["ok"] is True
+    code, message = error_of(daemon.request("start", watch=spec))
+    assert code == "exists" and "det" in message
+    assert len(daemon.request("list")["watches"]) == 1
+
+
+def test_forbidden_outside_allowed_roots(start_daemon, tmp_path):
+    root = tmp_path / "data"
+    root.mkdir()
+    daemon = start_daemon(allowed_roots=[str(root)])
+    for path in ("/etc/passwd", str(root) + "2/x.h5", str(root / ".." / "escape.h5")):
+        code, message = error_of(daemon.request("start", watch=watch_spec("det", path)))
+        assert code == "forbidden", path
+        assert "allowed" in message
+    assert daemon.request("list")["watches"] == []
+
+
+def test_forbidden_when_no_roots_are_configured(start_daemon, tmp_path):
+    daemon = start_daemon()
+    code, message = error_of(daemon.request("start", watch=watch_spec("det", tmp_path / "a.h5")))
+    assert code == "forbidden"
+
+
+def test_bad_watch_spec_is_bad_request_naming_the_key(start_daemon, tmp_path):
+    daemon = start_daemon(allowed_roots=[str(tmp_path)])
+    spec = watch_spec("det", tmp_path / "a.h5", timeout="ten seconds")
+    code, message = error_of(daemon.request("start", watch=spec))
+    assert code == "bad_request" and "timeout" in message
+    spec = watch_spec("_reserved", tmp_path / "a.h5")
+    code, message = error_of(daemon.request("start", watch=spec))
+    assert code == "bad_request" and "name" in message
+    spec = watch_spec("det", tmp_path / "a.h5", colour="blue")
+    code, message = error_of(daemon.request("start", watch=spec))
+    assert code == "bad_request" and "colour" in message
+    assert daemon.request("list")["watches"] == []
+
+
+def test_oversized_request_is_refused_and_the_daemon_carries_on(start_daemon):
+    daemon = start_daemon()
+    code, message = error_of(daemon.request("ping", padding="x" * (2 << 20)))
+    assert code == "bad_request" and "1 MiB" in message
+    assert daemon.request("ping")["ok"] is True
+
+
+def test_multipart_request_is_refused(start_daemon):
+    daemon = start_daemon()
+    import zmq
+    socket = daemon.context.socket(zmq.REQ)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.connect(daemon.control_endpoint)
+    socket.send_multipart([msgpack.packb({"cmd": "ping"}), b"extra"])
+    assert socket.poll(10000)
+    reply = msgpack.unpackb(socket.recv(), raw=False)
+    socket.close()
+    code, message = error_of(reply)
+    assert code == "bad_request" and "part" in message
+
+
+def test_heartbeat(start_daemon, tmp_path):
+    daemon = start_daemon(watches=[watch_spec("cfg", tmp_path / "a.h5")])
+    sub = daemon.subscriber("nothing-else/")
+    first = sub.next(kinds=("heartbeat",))
+    second = sub.next(kinds=("heartbeat",))
+    assert first.topic == "_daemon/heartbeat"
+    header = first.header
+    assert header["v"] == 1 and header["watch"] == "_daemon"
+    assert header["period"] == 0.1
+    assert header["watches"] == ["cfg"]
+    assert header["host"] and header["version"]
+    assert second.header["run"] == header["run"]
+    assert second.header["seq"] == header["seq"] + 1
+
+
+def test_a_control_watch_never_follows_a_match_out_of_the_roots(start_daemon, tmp_path):
+    from harness import run_sim
+    root = tmp_path / "data"
+    root.mkdir()
+    outside = tmp_path / "outside.h5"
+    run_sim(outside, "--scan-shape", 2)
+    daemon = start_daemon(allowed_roots=[str(root)])
+    sub = daemon.subscriber("det/")
+    sub.wait_ready()
+    assert daemon.request("start", watch=watch_spec("det", root / "scan-*.h5"))["ok"] is True
+    (root / "scan-1.h5").symlink_to(outside)
+    (end,) = sub.run("det")
+    assert end.header["reason"] == "error" and end.header["seq"] == 0
+    assert "allowed roots" in end.header["error"]
