@@ -16,12 +16,25 @@ void FlatSelection::set_dims(const std::vector<hsize_t>& leading,
     count_ = dims_;
 }
 
-herr_t FlatSelection::select(hid_t space, std::uint64_t first, std::uint64_t count) {
-    if (leading_rank_ == 0)
-        return H5Sselect_all(space);
+herr_t FlatSelection::read(hid_t dataset, hid_t type, hid_t file_space, hid_t memory_space,
+                           std::uint64_t first, std::uint64_t count, void* out,
+                           std::size_t element_bytes) {
+    const auto rank = static_cast<int>(dims_.size());
+    auto* bytes = static_cast<unsigned char*>(out);
+    if (leading_rank_ == 0) {
+        herr_t status = H5Sselect_all(file_space);
+        if (status >= 0)
+            status = H5Sset_extent_simple(memory_space, rank, dims_.data(), nullptr);
+        if (status >= 0)
+            status = H5Dread(dataset, type, memory_space, file_space, H5P_DEFAULT, bytes);
+        return status;
+    }
+    hsize_t trailing_elements = 1;
+    for (std::size_t dim = leading_rank_; dim < dims_.size(); ++dim)
+        trailing_elements *= dims_[dim];
+
     std::uint64_t at = first;
     const std::uint64_t end = first + count;
-    bool first_block = true;
     while (at < end) {
         // The outermost dimension `step` whose steps start at `at` and fit in the run: the
         // block covers whole sub-blocks of the dimensions inside it.
@@ -35,13 +48,18 @@ herr_t FlatSelection::select(hid_t space, std::uint64_t first, std::uint64_t cou
             count_[dim] = dim < step ? 1 : dims_[dim];
         }
         count_[step] = std::min<hsize_t>((end - at) / strides_[step], dims_[step] - start_[step]);
-        const herr_t status =
-            H5Sselect_hyperslab(space, first_block ? H5S_SELECT_SET : H5S_SELECT_OR, start_.data(),
-                                nullptr, count_.data(), nullptr);
+        const auto points = count_[step] * strides_[step];
+
+        herr_t status = H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start_.data(), nullptr,
+                                            count_.data(), nullptr);
+        if (status >= 0)
+            status = H5Sset_extent_simple(memory_space, rank, count_.data(), nullptr);
+        if (status >= 0)
+            status = H5Dread(dataset, type, memory_space, file_space, H5P_DEFAULT,
+                             bytes + (at - first) * trailing_elements * element_bytes);
         if (status < 0)
             return status;
-        at += count_[step] * strides_[step];
-        first_block = false;
+        at += points;
     }
     return 0;
 }

@@ -187,10 +187,8 @@ void FrameReader::read(std::uint64_t first, std::uint64_t count, std::span<std::
         return "reading frames " + std::to_string(first) + " to " + std::to_string(end - 1) +
                " of " + d.what();
     };
-    check(d.selection.select(d.file_space.get(), first, count), describe);
-    check(H5Sset_extent_simple(d.memory_space.get(), 1, &elements, nullptr), describe);
-    check(H5Dread(d.dataset.get(), d.type.get(), d.memory_space.get(), d.file_space.get(),
-                  H5P_DEFAULT, out.data()),
+    check(d.selection.read(d.dataset.get(), d.type.get(), d.file_space.get(),
+                           d.memory_space.get(), first, count, out.data(), d.info.item_size),
           describe);
 }
 

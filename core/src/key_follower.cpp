@@ -188,10 +188,8 @@ std::uint64_t KeyFollower::Impl::leading_run(Key& key, std::uint64_t from, std::
             return "reading key dataset " + key.path + " from index " + std::to_string(at) +
                    in_file();
         };
-        check(key.selection.select(key.space.get(), at, count), describe);
-        check(H5Sset_extent_simple(memory_space.get(), 1, &count, nullptr), describe);
-        check(H5Dread(key.dataset.get(), key.type.get(), memory_space.get(), key.space.get(),
-                      H5P_DEFAULT, key.buffer.data()),
+        check(key.selection.read(key.dataset.get(), key.type.get(), key.space.get(),
+                                 memory_space.get(), at, count, key.buffer.data(), key.item_size),
               describe);
         const auto zero = first_zero(key.buffer.data(), count, key.item_size);
         if (zero < count)
