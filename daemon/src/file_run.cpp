@@ -296,6 +296,7 @@ void FileRun::send_frames(std::uint64_t first, std::uint64_t count, Reservation&
         }
     }
 
+    std::vector<OutgoingMessage>& ready = ready_messages_;
     for (std::uint64_t i = first; i < first + count; ++i) {
         OutgoingMessage message;
         message.kind = OutgoingMessage::Kind::frame;
@@ -314,8 +315,9 @@ void FileRun::send_frames(std::uint64_t first, std::uint64_t count, Reservation&
         frame_header_.index = i;
         frame_header_.slice = slice_of(i);
         message.header = proto::encode_header(frame_header_);
-        context_.publisher.push(std::move(message));
+        ready.push_back(std::move(message));
     }
+    context_.publisher.push(ready);
 }
 
 // The payload parts of frame `index`: slices of the batch's raw blocks, and the stored

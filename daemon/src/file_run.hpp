@@ -61,7 +61,8 @@ private:
     std::vector<PartSource> parts_;
     std::uint64_t raw_bytes_per_frame_ = 0;
     std::uint64_t seq_ = 0;
-    proto::FrameHeader frame_header_; // reused: its vectors keep their capacity
+    proto::FrameHeader frame_header_;             // reused: its vectors keep their capacity
+    std::vector<OutgoingMessage> ready_messages_; // a batch on its way to the publisher
 };
 
 // The only message of a run that fails before its layout could be read: its `end`, seq 0.

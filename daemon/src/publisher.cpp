@@ -38,56 +38,68 @@ void Publisher::push(OutgoingMessage message) {
     wake_.notify_one();
 }
 
+void Publisher::push(std::vector<OutgoingMessage>& messages) {
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& message : messages)
+            queue_.push_back(std::move(message));
+    }
+    messages.clear();
+    wake_.notify_one();
+}
+
 std::size_t Publisher::queued() const {
     std::lock_guard lock(mutex_);
     return queue_.size();
 }
 
 void Publisher::shutdown(std::chrono::milliseconds grace) {
-    {
-        std::lock_guard lock(mutex_);
-        if (!stopping_) {
-            stopping_ = true;
-            deadline_ = std::chrono::steady_clock::now() + grace;
+    if (!stopping_.load()) {
+        deadline_.store(std::chrono::steady_clock::now() + grace);
+        {
+            std::lock_guard lock(mutex_);
+            stopping_.store(true);
         }
+        wake_.notify_all();
     }
-    wake_.notify_all();
     if (thread_.joinable())
         thread_.join();
 }
 
+bool Publisher::past_shutdown_deadline() const {
+    return stopping_.load() && std::chrono::steady_clock::now() > deadline_.load();
+}
+
 void Publisher::run() {
     std::size_t lost_at_shutdown = 0;
+    // Taken from the shared queue all at once: one lock for the lot, not one per message.
+    std::deque<OutgoingMessage> batch;
     for (;;) {
-        OutgoingMessage message;
         {
             std::unique_lock lock(mutex_);
             wake_.wait_for(lock, std::chrono::milliseconds(100),
-                           [this] { return !queue_.empty() || stopping_; });
-            if (queue_.empty()) {
-                if (stopping_)
-                    break;
-                lock.unlock();
-                drain_subscriptions();
+                           [this] { return !queue_.empty() || stopping_.load(); });
+            batch.swap(queue_);
+        }
+        if (batch.empty()) {
+            if (stopping_.load())
+                break;
+            drain_subscriptions();
+            continue;
+        }
+        for (; !batch.empty(); batch.pop_front()) {
+            auto& message = batch.front();
+            if (past_shutdown_deadline()) {
+                ++lost_at_shutdown;
+                account(message, false);
                 continue;
             }
-            message = std::move(queue_.front());
-            queue_.pop_front();
-            if (stopping_ && std::chrono::steady_clock::now() > deadline_) {
-                lost_at_shutdown += 1 + queue_.size();
-                queue_.push_front(std::move(message));
-                for (auto& lost : queue_)
-                    account(lost, false);
-                queue_.clear();
-                break;
-            }
+            drain_subscriptions_now_and_then();
+            prepare(message);
+            const bool may_wait =
+                delivery_ == Delivery::lossless || message.kind != OutgoingMessage::Kind::frame;
+            account(message, send(message, may_wait));
         }
-        drain_subscriptions();
-        prepare(message);
-        const bool may_wait =
-            delivery_ == Delivery::lossless || message.kind != OutgoingMessage::Kind::frame;
-        const bool sent = send(message, may_wait);
-        account(message, sent);
     }
     if (lost_at_shutdown > 0)
         spdlog::warn("shutdown: {} queued messages were not sent: subscribers did not take "
@@ -169,11 +181,8 @@ bool Publisher::send(OutgoingMessage& message, bool may_wait) {
         if (part == 0 && delivery_ == Delivery::drop &&
             message.kind != OutgoingMessage::Kind::frame)
             give_up = now - started > control_message_patience;
-        {
-            std::lock_guard lock(mutex_);
-            if (stopping_ && now > deadline_ && part == 0)
-                give_up = true;
-        }
+        if (part == 0 && past_shutdown_deadline())
+            give_up = true;
         if (give_up) {
             if (message.kind != OutgoingMessage::Kind::frame)
                 spdlog::warn("{}: not sent, a subscriber's queue stayed full", message.topic);
@@ -187,9 +196,18 @@ bool Publisher::send(OutgoingMessage& message, bool may_wait) {
     return true;
 }
 
+// Reading the socket costs a system call or two, so while messages stream it is done every
+// few milliseconds rather than once per message.
+void Publisher::drain_subscriptions_now_and_then() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_drain_ > std::chrono::milliseconds(10))
+        drain_subscriptions();
+}
+
 // XPUB hands subscription changes up as messages; they are only logged, but must be read or
 // they pile up.
 void Publisher::drain_subscriptions() {
+    last_drain_ = std::chrono::steady_clock::now();
     zmq::message_t subscription;
     while (socket_.recv(subscription, zmq::recv_flags::dontwait)) {
         if (subscription.size() >= 1) {

@@ -41,6 +41,8 @@ public:
     const std::vector<std::string>& bound_endpoints() const noexcept { return bound_; }
 
     void push(OutgoingMessage message);
+    // A whole batch under one lock and one wake-up: what a watch reads in one go.
+    void push(std::vector<OutgoingMessage>& messages);
 
     // Messages queued and not yet handed to ZeroMQ.
     std::size_t queued() const;
@@ -51,8 +53,10 @@ public:
 
 private:
     void run();
+    bool past_shutdown_deadline() const;
     bool send(OutgoingMessage& message, bool may_wait);
     void drain_subscriptions();
+    void drain_subscriptions_now_and_then();
     void prepare(OutgoingMessage& message);
     void account(const OutgoingMessage& message, bool sent);
 
@@ -64,8 +68,9 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<OutgoingMessage> queue_;
-    bool stopping_ = false;
-    std::chrono::steady_clock::time_point deadline_{};
+    std::atomic<bool> stopping_{false};
+    std::atomic<std::chrono::steady_clock::time_point> deadline_{};
+    std::chrono::steady_clock::time_point last_drain_{};
     std::thread thread_;
 };
 
