@@ -191,6 +191,10 @@ void validate(SimOptions& options, bool frames_given, bool datasets_given) {
         }
         options.datasets = options.interleave;
     }
+    if (options.direct_chunk_filter && options.chunk_frames != 1) {
+        fail("--direct-chunk-filter", "writes one frame per chunk: it cannot be combined with "
+                                      "--chunk-frames");
+    }
     if (options.direct_chunk_filter && options.compression != Compression::none) {
         fail("--direct-chunk-filter", "cannot be combined with --compression");
     }
@@ -288,6 +292,8 @@ CommandLine parse_command_line(std::span<const char* const> args) {
                 options.rate_hz = parse_rate(arg, value());
             } else if (arg == "--flush-every") {
                 options.flush_every = parse_positive(arg, value());
+            } else if (arg == "--chunk-frames") {
+                options.chunk_frames = parse_positive(arg, value());
             } else if (arg == "--compression") {
                 options.compression = parse_compression(arg, value());
             } else if (arg == "--direct-chunk-filter") {
@@ -366,6 +372,9 @@ Chunks and filters (data chunks hold one frame; key chunks up to 1024 points):
                             optional, so a filter this HDF5 lacks (e.g. 32008 Bitshuffle) is
                             accepted, and write each frame's chunk with H5Dwrite_chunk: the
                             stored bytes are the frame's raw bytes
+
+  --chunk-frames N          data chunks hold N frames along the last scan dimension, as
+                            writers of small frames do (default 1: one frame per chunk)
 
 Timing:
   --rate HZ                 frames per second on a steady schedule (default 0: as fast as

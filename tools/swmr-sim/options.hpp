@@ -43,6 +43,7 @@ struct SimOptions {
     bool finished = true;
     double rate_hz = 0; // 0: as fast as possible
     std::uint64_t flush_every = 1;
+    std::uint64_t chunk_frames = 1; // frames per data chunk, along the last scan dimension
     Compression compression = Compression::none;
     std::optional<DirectChunkFilter> direct_chunk_filter;
     std::optional<std::uint64_t> die_after;

@@ -142,7 +142,11 @@ void SimWriter::create_file() {
 H5Handle SimWriter::data_creation_properties(const std::string& path) const {
     const auto what = "setting the creation properties of " + path;
     auto dcpl = check_id(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, what);
-    const auto chunk = std::vector<hsize_t>(data_count_.begin(), data_count_.end());
+    auto chunk = std::vector<hsize_t>(data_count_.begin(), data_count_.end());
+    if (options_.chunk_frames > 1) {
+        const auto last = options_.scan_shape.size() - 1;
+        chunk[last] = std::min<hsize_t>(options_.chunk_frames, options_.scan_shape[last]);
+    }
     check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), what);
     if (const auto& direct = options_.direct_chunk_filter) {
         // Optional, so HDF5 accepts a filter it cannot load: the chunks are written raw.
