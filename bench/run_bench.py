@@ -1,0 +1,337 @@
+#!/usr/bin/python3
+"""swmrd benchmarks: every figure measured next to its reference in the same run.
+
+    /usr/bin/python3 bench/run_bench.py [--build build] [--quick] [--only NAME ...]
+
+Prints one table: the machine, the parameters, each figure, its reference, the ratio and the
+target. Files are written by swmr-sim into a temporary folder (removed afterwards).
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import msgpack
+import zmq
+
+
+class Tools:
+    def __init__(self, build):
+        build = Path(build)
+        self.swmrd = build / "daemon" / "swmrd"
+        self.sim = build / "tools" / "swmr-sim" / "swmr-sim"
+        self.subscriber = build / "bench" / "bench_subscriber"
+        self.pump = build / "bench" / "bench_pump"
+        for tool in (self.swmrd, self.sim, self.subscriber, self.pump):
+            if not tool.exists():
+                sys.exit(f"bench: {tool} is missing: build first (make build)")
+
+
+class Daemon:
+    def __init__(self, tools, workdir, watches=(), **settings):
+        self.workdir = Path(workdir)
+        config = {"control": "tcp://127.0.0.1:*", "publish": ["tcp://127.0.0.1:*"],
+                  "allowed_roots": [str(self.workdir)], "heartbeat": "200ms",
+                  "log": {"level": "warn"}}
+        config.update(settings)
+        lines = [f"{k}: {json.dumps(v)}" for k, v in config.items()]
+        if watches:
+            lines.append("watches:")
+            lines += [f"  - {json.dumps(w)}" for w in watches]
+        (self.workdir / "swmrd.yaml").write_text("\n".join(lines) + "\n")
+        endpoints = self.workdir / "endpoints"
+        endpoints.unlink(missing_ok=True)
+        self.log = open(self.workdir / "swmrd.log", "w")
+        self.process = subprocess.Popen(
+            [str(tools.swmrd), "--config", str(self.workdir / "swmrd.yaml"),
+             "--endpoints-file", str(endpoints)], stderr=self.log)
+        deadline = time.monotonic() + 10
+        while not endpoints.exists():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                sys.exit("bench: swmrd did not start, see " + str(self.workdir / "swmrd.log"))
+            time.sleep(0.01)
+        lines = dict(line.split(" ", 1) for line in endpoints.read_text().splitlines())
+        self.control, self.publish = lines["control"], lines["publish"]
+        self.req = zmq.Context.instance().socket(zmq.REQ)
+        self.req.setsockopt(zmq.LINGER, 0)
+        self.req.connect(self.control)
+
+    def request(self, cmd, **fields):
+        self.req.send(msgpack.packb({"cmd": cmd, **fields}))
+        if not self.req.poll(30000):
+            sys.exit("bench: swmrd did not answer")
+        reply = msgpack.unpackb(self.req.recv(), raw=False)
+        if not reply["ok"]:
+            sys.exit(f"bench: {cmd} failed: {reply['error']}")
+        return reply
+
+    def proc_status(self, field):
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def cpu_seconds(self):
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        self.req.close()
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        self.log.close()
+
+
+def sim(tools, path, *args):
+    subprocess.run([str(tools.sim), "--file", str(path), "--quiet", *map(str, args)],
+                   check=True)
+
+
+def spec(name, path, **more):
+    watch = {"name": name, "file": str(path), "keys": ["/entry/keys/uid"],
+             "datasets": ["/entry/data/data"], "finished": "/entry/finished", "timeout": "5s"}
+    watch.update(more)
+    return watch
+
+
+def subscribe(tools, daemon, watch, workdir, times=None):
+    ready = Path(workdir) / f"ready-{watch}-{time.monotonic_ns()}"
+    command = [str(tools.subscriber), "--endpoint", daemon.publish, "--watch", watch,
+               "--ready", str(ready)]
+    if times:
+        command += ["--times", str(times)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    while not ready.exists():
+        if time.monotonic() > deadline:
+            sys.exit("bench: subscriber did not get ready")
+        time.sleep(0.005)
+    return process
+
+
+def result_of(process):
+    out, _ = process.communicate(timeout=600)
+    return json.loads(out)
+
+
+def pump(tools, frames, nbytes, subscribers=1):
+    command = [str(tools.pump)] + [str(x) for x in ["--frames", frames, "--bytes", nbytes,
+                                                    "--header", 300,
+                                                    "--subscribers", subscribers]]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, name, value, unit, reference, reference_name, target, higher_is_better=True):
+        ratio = value / reference if reference else float("nan")
+        self.rows.append((name, value, unit, reference, reference_name, ratio, target))
+
+    def print(self):
+        print(f"{'benchmark':<34} {'measured':>14} {'reference':>14} {'ratio':>7}  "
+              f"{'target':<28} reference is")
+        for name, value, unit, reference, reference_name, ratio, target in self.rows:
+            print(f"{name:<34} {value:>10.4g} {unit:<3} {reference:>10.4g} {unit:<3} "
+                  f"{ratio:>7.3f}  {target:<28} {reference_name}")
+
+
+def bench_large(tools, work, table, frames):
+    path = work / "large.h5"
+    sim(tools, path, "--scan-shape", frames, "--frame-shape", "1024x1024", "--dtype", "u2",
+        "--flush-every", 50)
+    daemon = Daemon(tools, work)
+    sub = subscribe(tools, daemon, "large", work)
+    daemon.request("start", watch=spec("large", path))
+    got = result_of(sub)
+    daemon.stop()
+    assert got["frames"] == frames, got
+    ceiling = pump(tools, frames, 1024 * 1024 * 2)
+    mbs = got["bytes"] / got["seconds"] / 1e6
+    ref = ceiling["bytes"] / ceiling["seconds"] / 1e6
+    table.add(f"1. large frames ({frames} x 2 MiB)", mbs, "MB/s", ref, "bare ZeroMQ pump",
+              ">= 0.9 of the pump")
+    path.unlink()
+
+
+def bench_small(tools, work, table, frames):
+    """Small frames, in chunks of 1000 frames as writers of small frames make them, and in
+    one chunk per frame (where HDF5 reads every 64-byte chunk on its own)."""
+    for chunk_frames in (1000, 1):
+        path = work / f"small-{chunk_frames}.h5"
+        sim(tools, path, "--scan-shape", frames, "--frame-shape", 8, "--dtype", "f8",
+            "--flush-every", 5000, "--chunk-frames", chunk_frames)
+        daemon = Daemon(tools, work)
+        sub = subscribe(tools, daemon, "small", work)
+        daemon.request("start", watch=spec("small", path))
+        got = result_of(sub)
+        daemon.stop()
+        assert got["frames"] == frames, got
+        rate = got["frames"] / got["seconds"]
+        if chunk_frames == 1000:
+            ceiling = pump(tools, frames, 64)
+            table.add(f"2. small frames ({frames} x 8 f8)", rate, "f/s",
+                      ceiling["frames"] / ceiling["seconds"], "bare ZeroMQ pump",
+                      ">= 500000 frames/s")
+            table.add("   small frames vs target", rate, "f/s", 500000, "the target",
+                      "ratio >= 1")
+        else:
+            table.add("   small frames, 1 frame per chunk", rate, "f/s", 500000, "the target",
+                      "(reported)")
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def bench_latency(tools, work, table, frames):
+    path = work / "latency.h5"
+    key_times = work / "key-times"
+    receipt_times = work / "receipt-times"
+    daemon = Daemon(tools, work)
+    sub = subscribe(tools, daemon, "latency", work, times=receipt_times)
+    daemon.request("start", watch=spec("latency", path))
+    sim(tools, path, "--scan-shape", frames, "--rate", 100, "--frame-shape", "64x64",
+        "--key-times", key_times)
+    result_of(sub)
+    daemon.stop()
+    written = dict(line.split() for line in key_times.read_text().splitlines())
+    received = dict(line.split() for line in receipt_times.read_text().splitlines())
+    delays = [(float(received[i]) - float(written[i])) * 1000 for i in written if i in received]
+    assert len(delays) == frames, (len(delays), frames)
+    p50, p99, worst = percentile(delays, 0.5), percentile(delays, 0.99), max(delays)
+    table.add("3. latency p50 (100 Hz writer)", p50, "ms", 1.0, "the target", "<= 1 ms")
+    table.add("   latency p99", p99, "ms", 5.0, "the target", "<= 5 ms")
+    table.add("   latency max", worst, "ms", 5.0, "the p99 target", "(reported)")
+
+
+def bench_memory(tools, work, table, gib, delivery):
+    frames = int(gib * 512)
+    path = work / "memory.h5"
+    if not path.exists():
+        sim(tools, path, "--scan-shape", frames, "--frame-shape", "1024x1024", "--dtype", "u2",
+            "--flush-every", 64)
+    max_inflight = 512 << 20
+    daemon = Daemon(tools, work, delivery=delivery, max_inflight="512MiB")
+    stalled = zmq.Context.instance().socket(zmq.SUB)
+    stalled.setsockopt(zmq.RCVHWM, 2)
+    stalled.setsockopt(zmq.LINGER, 0)
+    stalled.connect(daemon.publish)
+    stalled.setsockopt_string(zmq.SUBSCRIBE, "")
+    while msgpack.unpackb(stalled.recv_multipart()[1])["kind"] != "heartbeat":
+        pass
+    baseline = daemon.proc_status("VmRSS")
+    daemon.request("start", watch=spec("memory", path))
+    # The subscriber reads nothing more: wait until the daemon has sent or dropped what it can.
+    last, still = None, 0
+    while still < 3:
+        time.sleep(0.5)
+        status = daemon.request("status", watch="memory")["watch"]
+        progress = (status["frames"], status["dropped"], status["state"])
+        still = still + 1 if progress == last else 0
+        last = progress
+        if status["state"] == "idle":
+            break
+    peak = daemon.proc_status("VmHWM")
+    daemon.request("stop", watch="memory")
+    stalled.close()
+    daemon.stop()
+    limit = baseline + max_inflight + (64 << 20)
+    table.add(f"4. peak RSS, {delivery}, {gib} GiB sent", peak / 2**20, "MiB", limit / 2**20,
+              "baseline + max_inflight + 64 MiB", "ratio <= 1")
+
+
+def bench_idle(tools, work, table, seconds):
+    watches = [spec(f"idle{i}", work / f"absent-{i}.h5") for i in range(8)]
+    watches += [spec(f"idlep{i}", work / f"absent-{i}-*.h5") for i in range(8)]
+    daemon = Daemon(tools, work, watches=watches)
+    time.sleep(1.0)
+    before = daemon.cpu_seconds()
+    time.sleep(seconds)
+    used = (daemon.cpu_seconds() - before) / seconds * 100
+    daemon.stop()
+    table.add("5. idle CPU, 16 waiting watches", used, "%", 1.0, "the target", "<= 1% of a core")
+
+
+def bench_fanout(tools, work, table, frames, subscribers=4):
+    path = work / "fanout.h5"
+    sim(tools, path, "--scan-shape", frames, "--frame-shape", "1024x1024", "--dtype", "u2",
+        "--flush-every", 50)
+    daemon = Daemon(tools, work)
+    subs = [subscribe(tools, daemon, "fanout", work) for _ in range(subscribers)]
+    daemon.request("start", watch=spec("fanout", path))
+    results = [result_of(s) for s in subs]
+    daemon.stop()
+    aggregate = sum(r["bytes"] for r in results) / max(r["seconds"] for r in results) / 1e6
+    ceiling = pump(tools, frames, 1024 * 1024 * 2, subscribers)
+    ref = ceiling["bytes"] * subscribers / ceiling["seconds"] / 1e6
+    table.add(f"6. fan-out, {subscribers} subscribers", aggregate, "MB/s", ref,
+              f"bare pump, {subscribers} subscribers", "(reported)")
+    shares = [r["bytes"] / r["seconds"] / 1e6 for r in results]
+    for n, share in enumerate(shares):
+        table.add(f"   subscriber {n + 1} share", share, "MB/s", aggregate / subscribers,
+                  "an equal share", "(reported)")
+    path.unlink()
+
+
+def machine():
+    model = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
+    return (f"{platform.node()}: {os.cpu_count()} cores ({model}), {memory:.0f} GiB, "
+            f"Linux {platform.release()}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="large small latency memory idle fanout")
+    args = parser.parse_args()
+    tools = Tools(args.build)
+    quick = args.quick
+    params = {"large": 100 if quick else 400, "small": 10000 if quick else 50000,
+              "latency": 100 if quick else 500, "memory_gib": 0.5 if quick else 2,
+              "idle_seconds": 3 if quick else 10, "fanout": 50 if quick else 200}
+    print(machine())
+    print("parameters:", ", ".join(f"{k}={v}" for k, v in params.items()))
+    print()
+    table = Table()
+    only = set(args.only or ["large", "small", "latency", "memory", "idle", "fanout"])
+    work = Path(tempfile.mkdtemp(prefix="swmrd-bench-"))
+    try:
+        if "large" in only:
+            bench_large(tools, work, table, params["large"])
+        if "small" in only:
+            bench_small(tools, work, table, params["small"])
+        if "latency" in only:
+            bench_latency(tools, work, table, params["latency"])
+        if "memory" in only:
+            for delivery in ("lossless", "drop"):
+                bench_memory(tools, work, table, params["memory_gib"], delivery)
+        if "idle" in only:
+            bench_idle(tools, work, table, params["idle_seconds"])
+        if "fanout" in only:
+            bench_fanout(tools, work, table, params["fanout"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    table.print()
+
+
+if __name__ == "__main__":
+    main()
