@@ -1,0 +1,67 @@
+// swmrctl's readable output.
+
+#include "swmrctl/output.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace swmrd;
+using namespace swmrd::ctl;
+
+namespace {
+
+proto::WatchStatus watch(std::string name, std::string state, std::uint64_t frames) {
+    proto::WatchStatus s;
+    s.name = std::move(name);
+    s.file = "/data/" + s.name + "-*.h5";
+    s.source = "control";
+    s.state = std::move(state);
+    s.frames = frames;
+    return s;
+}
+
+} // namespace
+
+TEST_CASE("ping shows version, protocol and uptime") {
+    CHECK(format_ping({"0.1.0", 1, 12.34}, "tcp://127.0.0.1:5555") ==
+          "swmrd 0.1.0 at tcp://127.0.0.1:5555: protocol 1, up 12.3 s\n");
+    CHECK(format_uptime(303) == "5 min 3 s");
+    CHECK(format_uptime(7500) == "2 h 5 min");
+    CHECK(format_uptime(4 * 86400 + 3 * 3600 + 5) == "4 d 3 h");
+}
+
+TEST_CASE("list is an aligned table, then the errors of failed watches") {
+    auto streaming = watch("det1", "streaming", 1234);
+    streaming.current_file = "/data/det1-7.h5";
+    streaming.last_index = 1233;
+    streaming.dropped = 2;
+    auto failed = watch("detector_two", "failed", 0);
+    failed.error = "/data/x.h5: not an HDF5 file";
+    CHECK(format_list({{streaming, failed}}) ==
+          "NAME          STATE      FRAMES  DROPPED  LAST  FILE\n"
+          "det1          streaming  1234    2        1233  /data/det1-7.h5\n"
+          "detector_two  failed     0       0        -     /data/detector_two-*.h5\n"
+          "error in detector_two (failed): /data/x.h5: not an HDF5 file\n");
+    CHECK(format_list({}) == "no watches\n");
+}
+
+TEST_CASE("status is one key: value line per field") {
+    auto s = watch("det1", "waiting", 0);
+    s.bytes = 2048;
+    CHECK(format_status(s) == "name:         det1\n"
+                              "state:        waiting\n"
+                              "source:       control\n"
+                              "file:         /data/det1-*.h5\n"
+                              "current_file: -\n"
+                              "run:          -\n"
+                              "frames:       0\n"
+                              "bytes:        2048 (2KiB)\n"
+                              "last_index:   -\n"
+                              "dropped:      0\n"
+                              "error:        -\n");
+}
+
+TEST_CASE("start and stop answer in one line") {
+    CHECK(format_reply(proto::StartReply{"det1"}, "e") == "started watch det1\n");
+    CHECK(format_reply(proto::StopReply{"det1", 42}, "e") ==
+          "stopped watch det1 after 42 frames\n");
+}

@@ -1,0 +1,24 @@
+#pragma once
+// swmrctl's readable text for each reply; --json prints the reply map instead.
+
+#include <swmrd/proto/control.hpp>
+
+#include <string>
+
+namespace swmrd::ctl {
+
+// Whole lines, each ending in '\n'. An ErrorReply has no text here: it goes to stderr as
+// "swmrctl: CODE: MESSAGE".
+std::string format_reply(const proto::ControlReply& reply, const std::string& endpoint);
+
+// "swmrd 0.1.0 at tcp://127.0.0.1:5555: protocol 1, up 2 h 5 min".
+std::string format_ping(const proto::PingReply& ping, const std::string& endpoint);
+// An aligned table NAME STATE FRAMES DROPPED LAST FILE (the current file where there is one,
+// else the configured path or pattern), then one line per watch with an error.
+std::string format_list(const proto::ListReply& list);
+// One "key: value" line per field of the status map.
+std::string format_status(const proto::WatchStatus& status);
+// "12.3 s", "5 min 3 s", "2 h 5 min", "3 d 4 h".
+std::string format_uptime(double seconds);
+
+} // namespace swmrd::ctl
