@@ -1,0 +1,394 @@
+"""DataSource: one run of a watch, frame by frame, as swmr_tools' DataSource gives a file's
+frames, but received from swmrd instead of read from the file."""
+
+import collections
+import logging
+import re
+import time
+
+import zmq
+
+from . import writing
+from .errors import MissedFrames, ProtocolError, RunError, RunInterrupted, Timeout
+from .messages import data_map_of, maxshape_of, parse_message
+
+logger = logging.getLogger("swmrd")
+
+WATCH_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+HEARTBEAT_TOPIC = "_daemon/heartbeat"
+JOIN_MODES = ("start", "running")
+END_REASONS = ("finished", "complete", "timeout", "stopped", "shutdown", "error")
+
+
+class _Subscription:
+    """A SUB socket on one publish endpoint for one watch, shared by the DataSources of
+    consecutive runs (see ``DataSource.next_run``), so no message falls between two runs.
+
+    It also follows the daemon's heartbeats: the first one proves the subscription reached
+    the daemon; a change of the daemon's instance id means it restarted.
+    """
+
+    def __init__(self, endpoint, watch, context=None):
+        if not WATCH_NAME.fullmatch(watch or ""):
+            raise ValueError(f"{watch!r} is not a watch name ([A-Za-z0-9][A-Za-z0-9_.-]*, "
+                             "at most 64 characters)")
+        self.endpoint = endpoint
+        self.watch = watch
+        self.socket = (context or zmq.Context.instance()).socket(zmq.SUB)
+        self.socket.setsockopt(zmq.LINGER, 0)
+        self.socket.connect(endpoint)
+        # The watch first: a heartbeat arriving proves the earlier subscription is active too.
+        self.socket.setsockopt_string(zmq.SUBSCRIBE, f"{watch}/")
+        self.socket.setsockopt_string(zmq.SUBSCRIBE, HEARTBEAT_TOPIC)
+        self.backlog = collections.deque()  # watch messages received and not yet handled
+        self.instance = None  # the daemon's instance id, from its heartbeats
+        self.restarted_from = None
+        self.heartbeat = None  # the last heartbeat header
+        self.ready = False
+
+    def close(self):
+        if not self.socket.closed:
+            self.socket.close()
+
+    def _receive_one(self, timeout):
+        """The next message, or None after ``timeout`` seconds (None: wait for ever)."""
+        if timeout is not None and not self.socket.poll(max(int(timeout * 1000), 0)):
+            return None
+        return parse_message(self.socket.recv_multipart(copy=False))
+
+    def _heartbeat(self, header):
+        self.ready = True
+        instance = header.get("run")
+        if self.instance is not None and instance != self.instance:
+            logger.warning("swmrd at %s restarted (instance %s, now %s)", self.endpoint,
+                           self.instance, instance)
+            self.restarted_from = self.instance
+        self.instance = instance
+        self.heartbeat = header
+
+    def next(self, deadline):
+        """The next message of the watch; heartbeats are handled on the way. Returns None at
+        ``deadline`` (a time.monotonic() value, or None for no limit)."""
+        if self.backlog:
+            return self.backlog.popleft()
+        while True:
+            timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            message = self._receive_one(timeout)
+            if message is None:
+                return None
+            if message.topic == HEARTBEAT_TOPIC:
+                self._heartbeat(message.header)
+                # Returned so that a run in progress notices a restart at once.
+                return message
+            self.ready = True
+            if message.watch == self.watch:
+                return message
+
+    def wait_ready(self, timeout):
+        """Blocks until the subscription is known to have reached the daemon."""
+        deadline = time.monotonic() + timeout
+        while not self.ready:
+            message = self.next(deadline)
+            if message is None:
+                raise Timeout(
+                    f"no heartbeat from swmrd at {self.endpoint} within {timeout:g} s: is it "
+                    "running, and is this its publish endpoint (not the control one)?")
+            if message.kind != "heartbeat":
+                self.backlog.append(message)
+
+
+class DataSource:
+    """Iterates over ONE run of watch ``watch`` published at ``endpoint``, yielding a
+    SliceDict per frame, like swmr_tools' DataSource::
+
+        ds = swmrd.DataSource("tcp://beamline-pc:5556", watch="det1")
+        for data_map in ds:
+            frame = data_map["/entry/instrument/detector/data"]
+            print(data_map.slice_metadata, frame.shape)
+        print(ds.end_reason)   # finished, complete, timeout, stopped or shutdown
+
+    Which run: the constructor subscribes and waits until the daemon's first heartbeat
+    proves the subscription is active (ZeroMQ drops what a publisher sends before that; see
+    docs/protocol.md, "slow joiners"). From then on, with ``join="start"`` (the default) the
+    DataSource takes the next run whose ``start`` it receives; frames of a run already in
+    progress are skipped. With ``join="running"`` it also takes a run in progress, from the
+    first frame it receives: ``joined_running`` is then True, ``start`` None, and the
+    frames before ``first_index`` are not delivered. Start the DataSource before the scan
+    (or the control ``start``) to be sure to get every frame.
+
+    How it ends: iteration stops at the run's ``end``; ``end_reason`` says why and ``end``
+    holds the whole end header. An end with reason ``error`` raises RunError (with the
+    daemon's message) instead of stopping quietly. If the end can never come (the daemon
+    restarted, or a new run began before this run's end arrived) RunInterrupted is raised.
+
+    Missed messages: a gap in ``seq`` raises MissedFrames at the message that revealed it;
+    iteration may go on after catching it (that message comes next). Pass
+    ``on_missed=callback`` to be called with the MissedFrames instead and carry on;
+    ``missed`` counts the messages lost either way.
+
+    ``timeout``: seconds to wait for each message of the watch (the start, then each
+    frame); None waits for ever. Past it, Timeout (a TimeoutError) is raised and iteration
+    may be resumed. The daemon ends a run itself after the watch's own timeout without new
+    frames, so None is the usual choice.
+
+    Arrays of ``raw`` parts are views of the received ZeroMQ messages, without a copy
+    (writable; each keeps its message alive); ``copy=True`` gives arrays that own their
+    memory. ``chunk`` parts are decoded into new arrays (see swmrd.filters); where a filter
+    cannot be decoded here, FilterUnavailable names it. With ``decode_chunks=False`` they
+    stay as stored, 1-D uint8 arrays, for a decoder of your own (the filters are in
+    ``data_map.header["parts"]``).
+    """
+
+    def __init__(self, endpoint, watch, timeout=None, *, join="start", on_missed=None,
+                 ready_timeout=10.0, copy=False, decode_chunks=True, context=None,
+                 _subscription=None):
+        if join not in JOIN_MODES:
+            raise ValueError(f"join must be one of {JOIN_MODES}, not {join!r}")
+        self.endpoint = endpoint
+        self.watch = watch
+        self.timeout = timeout
+        self.join = join
+        self.on_missed = on_missed
+        self.copy = copy
+        self.decode_chunks = decode_chunks
+        self._owns_subscription = _subscription is None
+        self._subscription = _subscription or _Subscription(endpoint, watch, context)
+        self._ready_timeout = ready_timeout
+
+        self.start = None  # the start header, None until the run begins or when joined late
+        self.end = None  # the end header once received
+        self.run = None  # the run id
+        self.file = None
+        self.maxshape = None
+        self.scan_rank = None
+        self.first_index = None
+        self.joined_running = False
+        self.frames_received = 0
+        self.missed = 0
+        self.skipped = 0  # messages of other runs passed over while waiting
+        self._seq = None
+        self._pending = None  # the message that revealed a gap, delivered after MissedFrames
+        self._done = False
+        self._last = None  # index of the last frame delivered
+
+        if ready_timeout is not None and not self._subscription.ready:
+            try:
+                self._subscription.wait_ready(ready_timeout)
+            except Exception:
+                self.close()
+                raise
+
+    # -- results -----------------------------------------------------------------------
+
+    @property
+    def end_reason(self):
+        """Why the run ended (finished, complete, timeout, stopped, shutdown, error), None
+        while it runs or when it was interrupted."""
+        return self.end["reason"] if self.end else None
+
+    @property
+    def error(self):
+        """The daemon's explanation when the run ended with reason ``error``."""
+        return self.end.get("error") if self.end else None
+
+    @property
+    def ended(self):
+        return self._done
+
+    # -- swmr_tools' writing helpers --------------------------------------------------------
+
+    def create_dataset(self, data, fh, path, **kwargs):
+        """swmr_tools' ``ds.create_dataset(result_data, file_handle, hdf5_path)``: a dataset
+        for one result per scan point, shaped by the run's max shape."""
+        if self.maxshape is None:
+            raise RuntimeError("the scan's max shape is known once the run has begun: call "
+                               "create_dataset inside the loop")
+        return writing.create_dataset(data, self.maxshape, fh, path, **kwargs)
+
+    @staticmethod
+    def append_data(data, slice_metadata, dataset):
+        """swmr_tools' ``ds.append_data(result_data, slice_metadata, output_dataset)``."""
+        return writing.append_data(data, slice_metadata, dataset)
+
+    # -- iteration ---------------------------------------------------------------------------
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._done:
+            raise StopIteration
+        if self._pending is not None:
+            message, self._pending = self._pending, None
+            return self._deliver(message)
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        while True:
+            message = self._subscription.next(deadline)
+            if message is None:
+                raise Timeout(self._timeout_text())
+            if message.kind == "heartbeat":
+                self._check_restart()
+                continue
+            if self.run is None:
+                result = self._while_waiting(message)
+            else:
+                result = self._in_run(message)
+            if result is not None:
+                return result
+
+    def _while_waiting(self, message):
+        header = message.header
+        kind = message.kind
+        if kind == "start":
+            self._begin(header)
+            self.start = header
+            self.first_index = header["first_index"]
+            self.scan_rank = header["scan_rank"]
+            return None
+        if kind == "end" and header["seq"] == 0:
+            # A run that failed before its start: the one we were waiting for.
+            self.run = header["run"]
+            self.file = header.get("file")
+            self._seq = 0
+            return self._finish(header)
+        if kind == "frame" and self.join == "running":
+            self._begin(header)
+            self.joined_running = True
+            self.first_index = header["index"]
+            self.scan_rank = len(header["slice"])
+            logger.info("watch %s: joined run %s at frame %d", self.watch, self.run,
+                        self.first_index)
+            return self._deliver(message)
+        self.skipped += 1
+        logger.debug("watch %s: skipping %s of a run in progress (waiting for a start)",
+                     self.watch, kind)
+        return None
+
+    def _begin(self, header):
+        self.run = header["run"]
+        self.file = header.get("file")
+        self._seq = header["seq"]
+        self.maxshape = maxshape_of(header)
+
+    def _in_run(self, message):
+        header = message.header
+        if header["run"] != self.run:
+            # Leave it for the next DataSource of this subscription (next_run).
+            self._subscription.backlog.appendleft(message)
+            self._done = True
+            raise RunInterrupted(
+                f"watch {self.watch!r}: run {self.run} on {self.file} never ended here: a "
+                f"new run ({header['run']}) began before its end arrived; frames after index "
+                f"{self._last_index()} are missed", self._last_index())
+        seq = header["seq"]
+        expected = self._seq + 1
+        if seq < expected:
+            raise ProtocolError(f"watch {self.watch!r}: seq went back from {self._seq} to "
+                                f"{seq} within run {self.run}")
+        self._seq = seq
+        if seq > expected:
+            self.missed += seq - expected
+            gap = MissedFrames(self.watch, self.run, expected, seq, header.get("index"))
+            if self.on_missed is None:
+                self._pending = message
+                raise gap
+            self.on_missed(gap)
+        return self._deliver(message)
+
+    def _deliver(self, message):
+        if message.kind == "frame":
+            data_map = data_map_of(message, self.copy, self.decode_chunks)
+            self.frames_received += 1
+            self._last = data_map.index
+            return data_map
+        if message.kind == "end":
+            return self._finish(message.header)
+        raise ProtocolError(f"watch {self.watch!r}: unexpected {message.kind} in run "
+                            f"{self.run}")
+
+    def _finish(self, header):
+        self.end = header
+        self._done = True
+        if header.get("reason") == "error":
+            raise RunError(self.watch, header)
+        raise StopIteration
+
+    def _check_restart(self):
+        subscription = self._subscription
+        if subscription.restarted_from is None:
+            return
+        if self.run is None:
+            subscription.restarted_from = None  # nothing of ours was lost
+            return
+        self._done = True
+        previous, subscription.restarted_from = subscription.restarted_from, None
+        raise RunInterrupted(
+            f"watch {self.watch!r}: swmrd at {self.endpoint} restarted (instance "
+            f"{previous} -> {subscription.instance}) during run {self.run} on {self.file}; "
+            f"its end was never sent, frames after index {self._last_index()} are missed",
+            self._last_index())
+
+    def _last_index(self):
+        return self._last
+
+    def _timeout_text(self):
+        state = ("waiting for the start of a run" if self.run is None else
+                 f"in run {self.run} after {self.frames_received} frame(s)")
+        heartbeat = self._subscription.heartbeat
+        if heartbeat is not None:
+            watches = heartbeat.get("watches", [])
+            listed = ("; swmrd lists the watch" if self.watch in watches else
+                      f"; swmrd does not list watch {self.watch!r} (it lists {watches})")
+        else:
+            listed = "; no heartbeat from swmrd either"
+        return (f"watch {self.watch!r} at {self.endpoint}: nothing within {self.timeout:g} s, "
+                f"{state}{listed}")
+
+    # -- runs after this one --------------------------------------------------------------------
+
+    def next_run(self, **changes):
+        """A DataSource for the run after this one, on the same subscription, so that the
+        next run's start cannot be missed between the two (as it could with a new
+        DataSource). Keyword arguments override this one's settings (timeout, join…)."""
+        settings = dict(timeout=self.timeout, join=self.join, on_missed=self.on_missed,
+                        copy=self.copy,
+                        decode_chunks=self.decode_chunks, ready_timeout=self._ready_timeout)
+        settings.update(changes)
+        successor = DataSource(self.endpoint, self.watch, _subscription=self._subscription,
+                               **settings)
+        successor._owns_subscription = self._owns_subscription
+        self._owns_subscription = False
+        return successor
+
+    def close(self):
+        if self._owns_subscription:
+            self._subscription.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return (f"<DataSource {self.watch!r} at {self.endpoint} run={self.run} "
+                f"frames={self.frames_received} end={self.end_reason}>")
+
+
+def runs(endpoint, watch, **settings):
+    """Every run of ``watch``, one DataSource after another on one subscription::
+
+        for ds in swmrd.runs(endpoint, "det1"):
+            for data_map in ds:
+                ...
+
+    Runs for ever; a run the loop leaves early is skipped to its end by the next one.
+    """
+    ds = DataSource(endpoint, watch, **settings)
+    try:
+        while True:
+            yield ds
+            ds = ds.next_run()
+    finally:
+        ds._owns_subscription = True
+        ds.close()

@@ -1,0 +1,239 @@
+"""Helpers of the Python client's tests: the real swmrd and swmr-sim as processes, a fake
+publisher for what a real daemon cannot be made to do on demand (gaps, restarts), and the
+simulator's data pattern."""
+
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import msgpack
+import numpy as np
+import pytest
+import zmq
+
+REPO = Path(__file__).resolve().parents[2]
+VECTORS = REPO / "tests" / "data" / "proto"
+
+# Hang guards only: no test asserts on how long anything took.
+WAIT_S = 30.0
+
+
+def binary(variable):
+    """The path in environment variable ``variable`` (set by CTest); skips when unset."""
+    path = os.environ.get(variable)
+    if not path:
+        pytest.skip(f"{variable} is not set (CTest sets it to the built binary)")
+    if not os.access(path, os.X_OK):
+        raise AssertionError(f"{variable}={path} is not an executable")
+    return path
+
+
+def pattern(dataset, index, element, itemsize):
+    """The value swmr-sim writes (tools/swmr-sim/pattern.hpp)."""
+    modulus = {1: 127, 2: 32749}.get(itemsize, 16777213)
+    return (dataset * 1000003 + index * 1009 + element) % modulus
+
+
+def expected_frame(dataset, index, frame_shape, dtype):
+    dtype = np.dtype(dtype)
+    count = int(np.prod(frame_shape, dtype=np.int64))
+    values = np.array([pattern(dataset, index, j, dtype.itemsize) for j in range(count)])
+    return values.astype(dtype).reshape(tuple(frame_shape))
+
+
+def _yaml(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_yaml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_yaml(v)}" for k, v in value.items()) + "}"
+    raise TypeError(value)
+
+
+def watch_spec(name, file, keys=("/entry/keys/uid",), datasets=("/entry/data/data",), **more):
+    spec = {"name": name, "file": str(file), "keys": list(keys)}
+    if datasets is not None:
+        spec["datasets"] = list(datasets)
+    spec.update(more)
+    return spec
+
+
+class Daemon:
+    """swmrd on wildcard ports in ``workdir``; its endpoints read back from the endpoints
+    file. ``stop()`` sends SIGTERM and returns the exit status."""
+
+    def __init__(self, workdir, watches=(), **settings):
+        self.workdir = Path(workdir)
+        config = {"control": "tcp://127.0.0.1:*", "publish": ["tcp://127.0.0.1:*"],
+                  "heartbeat": "100ms", "log": {"level": "debug"}}
+        config.update(settings)
+        lines = [f"{key}: {_yaml(value)}" for key, value in config.items()]
+        if watches:
+            lines.append("watches:")
+            lines += ["  - " + _yaml(watch) for watch in watches]
+        self.config_path = self.workdir / "swmrd.yaml"
+        self.config_path.write_text("\n".join(lines) + "\n")
+        self.endpoints_path = self.workdir / "endpoints"
+        self.log_path = self.workdir / "swmrd.log"
+        self._log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [binary("SWMRD_BIN"), "--config", str(self.config_path), "--endpoints-file",
+             str(self.endpoints_path)], stdout=self._log, stderr=subprocess.STDOUT)
+        self.control, self.publish = self._endpoints()
+
+    def _endpoints(self):
+        deadline = time.monotonic() + WAIT_S
+        while not self.endpoints_path.exists():
+            if self.process.poll() is not None:
+                raise AssertionError(f"swmrd exited with {self.process.returncode}:\n"
+                                     + self.log())
+            if time.monotonic() > deadline:
+                raise AssertionError("swmrd did not write its endpoints:\n" + self.log())
+            time.sleep(0.01)
+        found = {}
+        for line in self.endpoints_path.read_text().splitlines():
+            kind, endpoint = line.split(" ", 1)
+            found.setdefault(kind, endpoint)
+        return found["control"], found["publish"]
+
+    def log(self):
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=WAIT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError("swmrd did not exit on SIGTERM:\n" + self.log())
+        self._log.close()
+        return code
+
+
+def run_sim(path, *args, wait=True):
+    """swmr-sim writing ``path``; waits for it and checks its exit status unless ``wait`` is
+    False (then ``finish(process)`` does)."""
+    command = [binary("SWMR_SIM_BIN"), "--file", str(path), "--quiet", *map(str, args)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if wait:
+        finish(process)
+    return process
+
+
+def finish(process):
+    out, err = process.communicate(timeout=WAIT_S * 4)
+    assert process.returncode == 0, f"{process.args} exited {process.returncode}: {err!r}"
+
+
+# -- a fake daemon's data channel ------------------------------------------------------------
+
+def header(kind, watch, run, seq, **fields):
+    return {"v": 1, "kind": kind, "watch": watch, "run": run, "seq": seq,
+            "time": time.time(), **fields}
+
+
+def start_header(watch, run, scan_shape=(4,), datasets=(("/d", "<u2", [2, 3]),), **more):
+    fields = dict(file="/data/fake.h5", keys=["/k"], finished=None, timeout=10.0,
+                  scan_rank=len(scan_shape), scan_shape=list(scan_shape), first_index=0,
+                  datasets=[{"path": p, "dtype": d, "frame_shape": list(s), "encoding": "raw"}
+                            for p, d, s in datasets])
+    fields.update(more)
+    return header("start", watch, run, 0, **fields)
+
+
+def frame_message(watch, run, seq, index, frame_shape=(2, 3), dtype="<u2", scan_shape=(4,)):
+    """A 1-D scan's frame header and payload; values follow the simulator's pattern."""
+    array = expected_frame(0, index, frame_shape, dtype).reshape((1, *frame_shape))
+    part = {"path": "/d", "dtype": np.dtype(dtype).str, "shape": list(array.shape),
+            "encoding": "raw", "nbytes": array.nbytes}
+    fields = dict(file="/data/fake.h5", index=index, slice=[[index, index + 1, None]],
+                  scan_shape=list(scan_shape), parts=[part])
+    return header("frame", watch, run, seq, **fields), [array.tobytes()]
+
+
+def end_header(watch, run, seq, reason="finished", frames=0, last_index=-1, **more):
+    return header("end", watch, run, seq, file="/data/fake.h5", reason=reason, frames=frames,
+                  last_index=last_index, **more)
+
+
+class FakePublisher:
+    """A PUB socket sending heartbeats every 20 ms from its own thread, plus whatever the
+    test queues, in order."""
+
+    def __init__(self, heartbeats=True, watches=("w",)):
+        self.context = zmq.Context.instance()
+        self.socket = self.context.socket(zmq.PUB)
+        self.socket.setsockopt(zmq.LINGER, 0)
+        self.socket.bind("tcp://127.0.0.1:*")
+        self.endpoint = self.socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        self.instance = str(uuid.uuid4())
+        self.heartbeats = heartbeats
+        self.watches = list(watches)
+        self._queue = queue.Queue()
+        self._stop = threading.Event()
+        self._heartbeat_seq = 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def send(self, head, payload=()):
+        topic = f"{head['watch']}/{head['kind']}"
+        self._queue.put([topic.encode(), msgpack.packb(head), *payload])
+
+    def send_run(self, watch, run, frames, gap_after=None, reason="finished"):
+        """start, ``frames`` frames (seq skipping one after frame ``gap_after``), end."""
+        self.send(start_header(watch, run, scan_shape=(frames,)))
+        seq = 0
+        for index in range(frames):
+            seq += 1
+            if gap_after is not None and index == gap_after + 1:
+                seq += 1
+            self.send(*frame_message(watch, run, seq, index, scan_shape=(frames,)))
+        self.send(end_header(watch, run, seq + 1, reason=reason, frames=frames,
+                             last_index=frames - 1))
+
+    def restart(self):
+        """From the next heartbeat on, a new instance id, as a restarted daemon has; in
+        order with the messages queued before."""
+        self._queue.put(None)
+
+    def _run(self):
+        next_heartbeat = 0.0
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if self.heartbeats and now >= next_heartbeat:
+                head = header("heartbeat", "_daemon", self.instance, self._heartbeat_seq,
+                              period=0.02, version="fake", host="test",
+                              watches=self.watches)
+                self._heartbeat_seq += 1
+                self.socket.send_multipart([b"_daemon/heartbeat", msgpack.packb(head)])
+                next_heartbeat = now + 0.02
+            try:
+                parts = self._queue.get(timeout=0.005)
+            except queue.Empty:
+                continue
+            if parts is None:
+                self.instance = str(uuid.uuid4())
+                next_heartbeat = 0.0
+            else:
+                self.socket.send_multipart(parts)
+
+    def close(self):
+        self._stop.set()
+        self._thread.join()
+        self.socket.close()
