@@ -1,5 +1,6 @@
 #include "watch.hpp"
 
+#include "directory_events.hpp"
 #include "file_run.hpp"
 #include "run_id.hpp"
 
@@ -8,12 +9,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 namespace swmrd::daemon {
 
 namespace {
 
-// How often a watch looks for its file while there is none: cheap (a stat or a glob), and
-// short next to any scan's set-up time.
+// How often a watch looks for its file while there is none, when no inotify event wakes it
+// first (network filesystems): cheap (a stat or a glob), and short next to a scan's set-up.
 constexpr std::chrono::milliseconds look_for_file_interval{100};
 // How often it retries a file that exists but cannot be opened for SWMR reading yet.
 constexpr std::chrono::milliseconds retry_open_interval{20};
@@ -29,12 +33,15 @@ Watch::Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher,
              std::optional<std::vector<std::string>> allowed_roots)
     : spec_(std::move(spec)), source_(source), publisher_(publisher), budget_(budget),
       delivery_(delivery), allowed_roots_(std::move(allowed_roots)) {
+    stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     thread_ = std::thread([this] { run(); });
 }
 
 Watch::~Watch() {
     request_stop(proto::EndReason::shutdown);
     join(std::chrono::milliseconds(0));
+    if (stop_fd_ >= 0)
+        close(stop_fd_);
 }
 
 void Watch::request_stop(proto::EndReason reason) {
@@ -45,6 +52,10 @@ void Watch::request_stop(proto::EndReason reason) {
     }
     stop_signal_.notify_all();
     budget_.wake_all();
+    if (stop_fd_ >= 0) {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] auto written = write(stop_fd_, &one, sizeof one);
+    }
 }
 
 void Watch::join(std::chrono::milliseconds grace) {
@@ -74,6 +85,7 @@ void Watch::set_state(State state, std::optional<std::string> error) {
 
 void Watch::run() {
     FileSelector selector(spec_.file, spec_.is_pattern(), spec_.timeout);
+    DirectoryEvents folder(folder_to_watch(spec_.file));
     // A file that exists but does not open yet: since when, so that an opening problem that
     // outlasts the timeout is reported instead of retried forever.
     // (A plain value and a flag: GCC 12 misreads an optional here as maybe-uninitialised.)
@@ -84,7 +96,7 @@ void Watch::run() {
     while (!stop_reason()) {
         auto candidate = selector.next();
         if (!candidate) {
-            sleep_for(look_for_file_interval);
+            folder.wait(look_for_file_interval, stop_fd_);
             continue;
         }
         std::string why;

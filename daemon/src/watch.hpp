@@ -76,6 +76,8 @@ private:
     std::optional<std::string> run_id_;
     std::optional<std::string> error_;
 
+    // Readable once a stop is requested: wakes a wait on the file's folder at once.
+    int stop_fd_ = -1;
     std::thread thread_;
 };
 

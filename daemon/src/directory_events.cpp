@@ -1,0 +1,45 @@
+#include "directory_events.hpp"
+
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+namespace swmrd::daemon {
+
+DirectoryEvents::DirectoryEvents(const std::string& directory) {
+    if (directory.empty())
+        return;
+    fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd_ < 0)
+        return;
+    watch_ = inotify_add_watch(fd_, directory.c_str(),
+                               IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB);
+}
+
+DirectoryEvents::~DirectoryEvents() {
+    if (fd_ >= 0)
+        close(fd_);
+}
+
+bool DirectoryEvents::wait(std::chrono::milliseconds timeout, int wake_fd) {
+    pollfd fds[2] = {{wake_fd, POLLIN, 0}, {active() ? fd_ : -1, POLLIN, 0}};
+    if (poll(fds, 2, static_cast<int>(timeout.count())) <= 0 || !(fds[1].revents & POLLIN))
+        return false;
+    // Only the wake-up matters: drain the events so the next wait blocks again.
+    alignas(inotify_event) char buffer[4096];
+    while (read(fd_, buffer, sizeof buffer) > 0) {
+    }
+    return true;
+}
+
+std::string folder_to_watch(const std::string& file_or_pattern) {
+    const auto slash = file_or_pattern.rfind('/');
+    if (slash == std::string::npos)
+        return {};
+    auto folder = file_or_pattern.substr(0, slash);
+    if (folder.find_first_of("*?[") != std::string::npos)
+        return {};
+    return folder.empty() ? "/" : folder;
+}
+
+} // namespace swmrd::daemon
