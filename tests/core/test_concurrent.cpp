@@ -2,11 +2,12 @@
 // what was written (so no fill value and no stale data ever comes out), in index order,
 // each once, and the run ends the way the writer ended it.
 
+#include "process.hpp"
+#include "temp_dir.hpp"
+
 #include "support/frames.hpp"
 #include "support/helpers.hpp"
 #include "support/paths.hpp"
-#include "support/process.hpp"
-#include "support/temp_dir.hpp"
 
 #include <swmrd/core/data_source.hpp>
 #include <swmrd/core/frame_reader.hpp>
@@ -19,6 +20,7 @@
 
 using namespace swmrd::core;
 using namespace swmrd::core::test;
+using namespace swmrd::test;
 using namespace std::chrono_literals;
 
 namespace {
@@ -132,7 +134,7 @@ Outcome read_data_source(const SwmrFile& file, const SimScan& scan, Seconds time
 // Starts swmr-sim on a new file, runs `read` on it while it writes, and checks its exit.
 template <class Read> Outcome with_sim(const SimScan& scan, Read&& read) {
     TempDir dir;
-    const auto path = dir / "scan.h5";
+    const auto path = dir.file("scan.h5");
     std::vector<std::string> argv{sim_path, "--file", path, "--quiet"};
     argv.insert(argv.end(), scan.args.begin(), scan.args.end());
     ChildProcess sim(argv, dir.path());
@@ -213,7 +215,7 @@ TEST_CASE("concurrent: a fixed grid ends complete") {
 
 TEST_CASE("concurrent: a writer that dies ends in a timeout with exactly its frames") {
     TempDir dir;
-    const auto path = dir / "dies.h5";
+    const auto path = dir.file("dies.h5");
     const SimScan scan{{}};
     ChildProcess sim({sim_path, "--file", path, "--quiet", "--scan-shape", "50", "--die-after",
                       "17", "--rate", "500"},
@@ -224,7 +226,7 @@ TEST_CASE("concurrent: a writer that dies ends in a timeout with exactly its fra
     const auto start = Clock::now();
     auto clock = start;
     const auto outcome = read_batched(file, scan, 1, 10s, 4096, [&] {
-        if (sim.exited() || Clock::now() - start > 120s) // the second test: a hang guard
+        if (!sim.running() || Clock::now() - start > 120s) // the second test: a hang guard
             clock += 1s;
         return clock;
     });
@@ -252,7 +254,7 @@ TEST_CASE("concurrent: the finished flag right after the last key delivers every
 
 TEST_CASE("concurrent: interleaved datasets written by one writer") {
     TempDir dir;
-    const auto path = dir / "interleaved.h5";
+    const auto path = dir.file("interleaved.h5");
     ChildProcess sim({sim_path, "--file", path, "--quiet", "--scan-shape", "90", "--interleave",
                       "3", "--rate", "1000"},
                      dir.path());

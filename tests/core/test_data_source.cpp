@@ -1,8 +1,9 @@
 // DataSource: frame maps with swmr_tools' slice metadata, for plain and interleaved datasets.
 
+#include "temp_dir.hpp"
+
 #include "support/frames.hpp"
 #include "support/helpers.hpp"
-#include "support/temp_dir.hpp"
 #include "support/test_file.hpp"
 
 #include "swmr-sim/pattern.hpp"
@@ -14,6 +15,7 @@
 
 using namespace swmrd::core;
 using namespace swmrd::core::test;
+using namespace swmrd::test;
 
 namespace {
 
@@ -39,14 +41,14 @@ std::vector<std::int64_t> interleaved_values(std::uint64_t k, std::uint64_t n, s
 TEST_CASE("data source: every frame of every dataset with its slice, index and maxshape") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/keys/k", H5T_STD_I32LE, {{5}, {unlimited}}, {1, 2, 3, 4, 5});
         f.write("/finished", H5T_STD_I32LE, {{}}, {1});
         f.write("/data/image", H5T_STD_U16LE, {{5, 2, 3}, {unlimited, 2, 3}},
                 pattern_frames(0, 5, 6, 2));
         f.write("/data/scalar", H5T_STD_U16LE, {{5}, {unlimited}}, pattern_frames(1, 5, 1, 2));
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     DataSourceOptions options;
     options.keys = {"/keys/k"};
     options.datasets = {"/data/image", "/data/scalar"};
@@ -81,13 +83,13 @@ TEST_CASE("data source: every frame of every dataset with its slice, index and m
 TEST_CASE("data source: interleaved datasets, frame i from dataset i % N at i / N") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/k", H5T_STD_I32LE, {{7}, {7}}, ones(7));
         f.write("/d0", H5T_STD_U16LE, {{3, 4}, {unlimited, 4}}, interleaved_values(0, 3, 7, 4));
         f.write("/d1", H5T_STD_U16LE, {{2, 4}, {unlimited, 4}}, interleaved_values(1, 3, 7, 4));
         f.write("/d2", H5T_STD_U16LE, {{2, 4}, {unlimited, 4}}, interleaved_values(2, 3, 7, 4));
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     DataSourceOptions options;
     options.keys = {"/k"};
     options.interleaved = {{"frames", {"/d0", "/d1", "/d2"}}};
@@ -110,12 +112,12 @@ TEST_CASE("data source: interleaved datasets, frame i from dataset i % N at i / 
 TEST_CASE("data source: interleaved in a 2-D scan keeps the dataset's later slices") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/k", H5T_STD_I32LE, {{4, 2}}, ones(8));
         f.write("/a", H5T_STD_U16LE, {{2, 2, 3}}, interleaved_values(0, 2, 8, 3));
         f.write("/b", H5T_STD_U16LE, {{2, 2, 3}}, interleaved_values(1, 2, 8, 3));
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     DataSourceOptions options;
     options.keys = {"/k"};
     options.interleaved = {{"ab", {"/a", "/b"}}};
@@ -135,13 +137,13 @@ TEST_CASE("data source: interleaved in a 2-D scan keeps the dataset's later slic
 TEST_CASE("data source: with a plain dataset first, the slices are that dataset's") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/k", H5T_STD_I32LE, {{4}, {unlimited}}, ones(4));
         f.write("/plain", H5T_STD_U16LE, {{4, 2}, {unlimited, 2}}, pattern_frames(0, 4, 2, 2));
         f.write("/x0", H5T_STD_U16LE, {{2, 2}, {unlimited, 2}}, interleaved_values(0, 2, 4, 2));
         f.write("/x1", H5T_STD_U16LE, {{2, 2}, {unlimited, 2}}, interleaved_values(1, 2, 4, 2));
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     DataSourceOptions options;
     options.keys = {"/k"};
     options.datasets = {"/plain"};

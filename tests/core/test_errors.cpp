@@ -1,9 +1,10 @@
 // One test per error the core reports, each asserting on the message a person would read.
 
+#include "process.hpp"
+#include "temp_dir.hpp"
+
 #include "support/helpers.hpp"
 #include "support/paths.hpp"
-#include "support/process.hpp"
-#include "support/temp_dir.hpp"
 #include "support/test_file.hpp"
 
 #include <swmrd/core/data_source.hpp>
@@ -21,6 +22,7 @@
 
 using namespace swmrd::core;
 using namespace swmrd::core::test;
+using namespace swmrd::test;
 using namespace std::chrono_literals;
 
 namespace {
@@ -48,85 +50,85 @@ std::string error_of(const std::function<void()>& action) {
 TEST_CASE("errors: keys of different scan rank name both keys and their ranks") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/flat", H5T_STD_I32LE, {{4}}, ones(4));
         f.write("/grid", H5T_STD_I32LE, {{2, 2, 1}}, ones(4));
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     const auto message = error_of([&] { KeyFollower(file, keys_options({"/flat", "/grid"})); });
     CHECK(message == "key datasets must have the same scan rank: /flat has scan rank 1, /grid "
                      "has scan rank 2 (max shape (2, 2, 1)) in " +
-                         (dir / "f.h5"));
+                         dir.file("f.h5"));
 }
 
 TEST_CASE("errors: a dataset of rank below the scan rank") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/k", H5T_STD_I32LE, {{2, 2}}, ones(4));
         f.write("/d", H5T_STD_U16LE, {{4}}, ones(4));
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     DataSourceOptions options;
     options.keys = {"/k"};
     options.datasets = {"/d"};
     CHECK(error_of([&] { DataSource(file, options); }) ==
-          "dataset /d in " + (dir / "f.h5") +
+          "dataset /d in " + dir.file("f.h5") +
               " has rank 1 (shape (4,)), below the scan rank 2 of the keys");
 }
 
 TEST_CASE("errors: a missing key dataset") {
     TempDir dir;
-    write_basic(dir / "f.h5");
-    auto file = open_file(dir / "f.h5");
+    write_basic(dir.file("f.h5"));
+    auto file = open_file(dir.file("f.h5"));
     CHECK(error_of([&] {
               KeyFollower(file, keys_options({"/k", "/entry/keys/uid"}));
-          }) == "key dataset /entry/keys/uid not found in " + (dir / "f.h5"));
+          }) == "key dataset /entry/keys/uid not found in " + dir.file("f.h5"));
 }
 
 TEST_CASE("errors: a missing data dataset") {
     TempDir dir;
-    write_basic(dir / "f.h5");
-    auto file = open_file(dir / "f.h5");
+    write_basic(dir.file("f.h5"));
+    auto file = open_file(dir.file("f.h5"));
     DataSourceOptions options;
     options.keys = {"/k"};
     options.datasets = {"/d", "/entry/data/data"};
     CHECK(error_of([&] { DataSource(file, options); }) ==
-          "dataset /entry/data/data not found in " + (dir / "f.h5"));
+          "dataset /entry/data/data not found in " + dir.file("f.h5"));
     options.datasets = {"/d"};
     options.interleaved = {{"stack", {"/d", "/d1"}}};
     CHECK(error_of([&] { DataSource(file, options); }) ==
-          "dataset /d1 not found in " + (dir / "f.h5"));
+          "dataset /d1 not found in " + dir.file("f.h5"));
 }
 
 TEST_CASE("errors: a missing finished dataset") {
     TempDir dir;
-    write_basic(dir / "f.h5");
-    auto file = open_file(dir / "f.h5");
+    write_basic(dir.file("f.h5"));
+    auto file = open_file(dir.file("f.h5"));
     CHECK(error_of([&] { KeyFollower(file, keys_options({"/k"}, "/entry/finished")); }) ==
-          "finished dataset /entry/finished not found in " + (dir / "f.h5"));
+          "finished dataset /entry/finished not found in " + dir.file("f.h5"));
 }
 
 TEST_CASE("errors: a group where a dataset is expected") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/entry/k", H5T_STD_I32LE, {{4}}, ones(4));
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     CHECK(error_of([&] { KeyFollower(file, keys_options({"/entry"})); }) ==
-          "key dataset /entry in " + (dir / "f.h5") + " is not a dataset");
+          "key dataset /entry in " + dir.file("f.h5") + " is not a dataset");
 }
 
 TEST_CASE("errors: a key that is not integer") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write_double("/k", H5T_IEEE_F64LE, {{2}}, {1, 2});
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     CHECK(error_of([&] { KeyFollower(file, keys_options({"/k"})); }) ==
-          "key dataset /k in " + (dir / "f.h5") +
+          "key dataset /k in " + dir.file("f.h5") +
               " is not integer (its type is float): keys must be integers, 0 until their frame "
               "is written");
 }
@@ -134,41 +136,41 @@ TEST_CASE("errors: a key that is not integer") {
 TEST_CASE("errors: a finished dataset holding more than one value") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/k", H5T_STD_I32LE, {{2}}, ones(2));
         f.write("/finished", H5T_STD_I32LE, {{2}}, {0, 0});
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     CHECK(error_of([&] { KeyFollower(file, keys_options({"/k"}, "/finished")); }) ==
-          "finished dataset /finished in " + (dir / "f.h5") +
+          "finished dataset /finished in " + dir.file("f.h5") +
               " must hold one value; its shape is (2,)");
 }
 
 TEST_CASE("errors: no key, no dataset") {
     TempDir dir;
-    write_basic(dir / "f.h5");
-    auto file = open_file(dir / "f.h5");
+    write_basic(dir.file("f.h5"));
+    auto file = open_file(dir.file("f.h5"));
     CHECK(error_of([&] { KeyFollower(file, keys_options({})); }) ==
-          "no key dataset given for " + (dir / "f.h5") + ": at least one is needed");
+          "no key dataset given for " + dir.file("f.h5") + ": at least one is needed");
     DataSourceOptions options;
     options.keys = {"/k"};
     CHECK(error_of([&] { DataSource(file, options); }) ==
-          "no dataset given for " + (dir / "f.h5") + ": at least one is needed");
+          "no dataset given for " + dir.file("f.h5") + ": at least one is needed");
 }
 
 TEST_CASE("errors: a compound dataset is an unsupported type") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         const hid_t compound = H5Tcreate(H5T_COMPOUND, 8);
         H5Tinsert(compound, "x", 0, H5T_NATIVE_INT32);
         H5Tinsert(compound, "y", 4, H5T_NATIVE_FLOAT);
         f.write_typed("/d", compound, {{4}});
         H5Tclose(compound);
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     CHECK(error_of([&] { FrameReader(file, "/d", 1); }) ==
-          "dataset /d in " + (dir / "f.h5") +
+          "dataset /d in " + dir.file("f.h5") +
               " has an unsupported type (compound): only integers and floats of 1, 2, 4 or 8 "
               "bytes can be read");
 }
@@ -176,7 +178,7 @@ TEST_CASE("errors: a compound dataset is an unsupported type") {
 TEST_CASE("errors: a string dataset is an unsupported type") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         const hid_t fixed = H5Tcopy(H5T_C_S1);
         H5Tset_size(fixed, 16);
         f.write_typed("/fixed", fixed, {{4}});
@@ -186,10 +188,10 @@ TEST_CASE("errors: a string dataset is an unsupported type") {
         f.write_typed("/variable", variable, {{4}});
         H5Tclose(variable);
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     CHECK(error_of([&] {
               FrameReader(file, "/fixed", 1);
-          }).find("dataset /fixed in " + (dir / "f.h5") + " has an unsupported type (string)") !=
+          }).find("dataset /fixed in " + dir.file("f.h5") + " has an unsupported type (string)") !=
           std::string::npos);
     CHECK(error_of([&] {
               FrameReader(file, "/variable", 1);
@@ -199,7 +201,7 @@ TEST_CASE("errors: a string dataset is an unsupported type") {
 TEST_CASE("errors: other unsupported types: variable length, enum, 16-bit float") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         const hid_t vlen = H5Tvlen_create(H5T_NATIVE_INT32);
         f.write_typed("/vlen", vlen, {{4}});
         H5Tclose(vlen);
@@ -218,10 +220,10 @@ TEST_CASE("errors: other unsupported types: variable length, enum, 16-bit float"
         f.write_typed("/half", half, {{4}});
         H5Tclose(half);
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     CHECK(error_of([&] {
               FrameReader(file, "/vlen", 1);
-          }).find("/vlen in " + (dir / "f.h5") + " has an unsupported type (variable length)") !=
+          }).find("/vlen in " + dir.file("f.h5") + " has an unsupported type (variable length)") !=
           std::string::npos);
     CHECK(error_of([&] { FrameReader(file, "/enum", 1); }).find("has an unsupported type (enum)") !=
           std::string::npos);
@@ -233,8 +235,8 @@ TEST_CASE("errors: other unsupported types: variable length, enum, 16-bit float"
 TEST_CASE("errors: a raw read needing the Bitshuffle plugin this HDF5 lacks, while its chunks "
           "still read") {
     TempDir dir;
-    const auto path = dir / "eiger.h5";
-    const auto chunks_path = dir / "chunks.bin";
+    const auto path = dir.file("eiger.h5");
+    const auto chunks_path = dir.file("chunks.bin");
     const auto python = run_process(
         {python_path, std::string(scripts_dir) + "/make_bitshuffle.py", path, chunks_path},
         dir.path());
@@ -274,7 +276,7 @@ TEST_CASE("errors: a raw read needing the Bitshuffle plugin this HDF5 lacks, whi
 
 TEST_CASE("errors: a file that is not HDF5") {
     TempDir dir;
-    const auto path = dir / "notes.h5";
+    const auto path = dir.file("notes.h5");
     std::ofstream(path) << "this is a text file, not HDF5\n";
     CHECK(error_of([&] { SwmrFile::try_open(path); }) ==
           path + " is not an HDF5 file (no HDF5 signature in it)");
@@ -284,7 +286,7 @@ TEST_CASE("errors: a file that is not HDF5") {
 
 TEST_CASE("errors: a missing file past the deadline names the file and why") {
     TempDir dir;
-    const auto path = dir / "never.h5";
+    const auto path = dir.file("never.h5");
     CHECK(error_of([&] { SwmrFile::open(path, Clock::now() + 50ms); }) ==
           "cannot open " + path +
               " for SWMR reading before the deadline: the file does not exist yet");
@@ -292,7 +294,7 @@ TEST_CASE("errors: a missing file past the deadline names the file and why") {
 
 TEST_CASE("errors: a failed HDF5 call carries the walked error stack") {
     TempDir dir;
-    const auto path = (dir / "no-such-folder") + "/results.h5";
+    const auto path = dir.file("no-such-folder") + "/results.h5";
     try {
         ResultFile::create(path);
         FAIL("no error");
@@ -310,15 +312,15 @@ TEST_CASE("errors: a failed HDF5 call carries the walked error stack") {
 
 TEST_CASE("errors: reading past the extent or into a short buffer") {
     TempDir dir;
-    write_basic(dir / "f.h5");
-    auto file = open_file(dir / "f.h5");
+    write_basic(dir.file("f.h5"));
+    auto file = open_file(dir.file("f.h5"));
     FrameReader reader(file, "/d", 1);
     std::vector<std::byte> out(4 * reader.info().frame_bytes);
     CHECK(error_of([&] { reader.read(2, 4, out); }) ==
-          "frame 5 lies past the extent (4,) of dataset /d in " + (dir / "f.h5") +
+          "frame 5 lies past the extent (4,) of dataset /d in " + dir.file("f.h5") +
               " in its scan dimensions");
     std::vector<std::byte> small(1);
     CHECK(error_of([&] { reader.read(0, 1, small); }) == "reading 1 frames of dataset /d in " +
-                                                             (dir / "f.h5") +
+                                                             dir.file("f.h5") +
                                                              " needs 6 bytes, the buffer has 1");
 }

@@ -1,11 +1,13 @@
 // FrameReader on real files: dtypes as stored, N-D scan positions, runs of frames in one
 // read, scalar frames, refresh before reading new frames, filters and direct chunk access.
 
+#include "process.hpp"
+#include "temp_dir.hpp"
+
 #include "support/frames.hpp"
 #include "support/helpers.hpp"
 #include "support/paths.hpp"
-#include "support/process.hpp"
-#include "support/temp_dir.hpp"
+#include "support/scripted_writer.hpp"
 #include "support/test_file.hpp"
 
 #include <swmrd/core/frame_reader.hpp>
@@ -18,6 +20,7 @@
 
 using namespace swmrd::core;
 using namespace swmrd::core::test;
+using namespace swmrd::test;
 
 namespace {
 
@@ -45,7 +48,7 @@ std::vector<std::int64_t> iota(std::size_t n) {
 TEST_CASE("frame reader: dtype strings and bytes exactly as stored, either byte order") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/u1", H5T_STD_U8LE, {{2, 3}}, {1, 2, 3, 4, 5, 6});
         f.write("/i1", H5T_STD_I8LE, {{2, 3}}, {-1, 2, 3, 4, 5, 6});
         f.write("/u2le", H5T_STD_U16LE, {{2, 3}}, {1, 2, 3, 4, 5, 0x0102});
@@ -56,7 +59,7 @@ TEST_CASE("frame reader: dtype strings and bytes exactly as stored, either byte 
         f.write_double("/f4", H5T_IEEE_F32LE, {{2, 3}}, {0.5, 1, 2, 3, 4, 5});
         f.write_double("/f8be", H5T_IEEE_F64BE, {{2, 3}}, {0.5, 1, 2, 3, 4, 5});
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     const std::vector<std::pair<std::string, std::string>> expected{
         {"/u1", "|u1"},   {"/i1", "|i1"}, {"/u2le", "<u2"}, {"/u2be", ">u2"}, {"/i4", "<i4"},
         {"/i8be", ">i8"}, {"/u8", "<u8"}, {"/f4", "<f4"},   {"/f8be", ">f8"}};
@@ -92,10 +95,10 @@ TEST_CASE("frame reader: dtype strings and bytes exactly as stored, either byte 
 TEST_CASE("frame reader: frames of an N-D scan, positions and blocks") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/d", H5T_STD_I32LE, {{2, 3, 4, 5}}, iota(120));
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     FrameReader reader(file, "/d", 2);
     CHECK(reader.info().scan_rank == 2);
     CHECK(reader.info().frame_shape == std::vector<std::uint64_t>{4, 5});
@@ -113,11 +116,11 @@ TEST_CASE("frame reader: frames of an N-D scan, positions and blocks") {
 TEST_CASE("frame reader: a run of frames spanning rows comes out in index order") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/grid", H5T_STD_I32LE, {{3, 4, 2}}, iota(24));
         f.write("/cube", H5T_STD_I32LE, {{2, 3, 4, 3}}, iota(72));
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     FrameReader grid(file, "/grid", 2);
     for (std::uint64_t first = 0; first < 12; ++first) {
         for (std::uint64_t count = 1; first + count <= 12; ++count) {
@@ -139,11 +142,11 @@ TEST_CASE("frame reader: a run of frames spanning rows comes out in index order"
 TEST_CASE("frame reader: a dataset of the scan's rank has scalar frames") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write_double("/scalar", H5T_IEEE_F64LE, {{6}}, {0, 1.5, 2.5, 3.5, 4.5, 5.5});
         f.write("/grid", H5T_STD_I16LE, {{2, 2}}, {10, 11, 12, 13});
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     FrameReader scalar(file, "/scalar", 1);
     CHECK(scalar.info().frame_shape.empty());
     CHECK(scalar.info().block_shape == std::vector<std::uint64_t>{1});
@@ -158,7 +161,7 @@ TEST_CASE("frame reader: a dataset of the scan's rank has scalar frames") {
 
 TEST_CASE("frame reader: new frames are read after a refresh, never as stale fill values") {
     TempDir dir;
-    const auto path = dir / "f.h5";
+    const auto path = dir.file("f.h5");
     ScriptedWriter writer(dir.path());
     writer.send("create " + path);
     writer.send("data /fixed <u2 4x3 4x3 1x3");
@@ -199,12 +202,12 @@ TEST_CASE("frame reader: new frames are read after a refresh, never as stale fil
 TEST_CASE("frame reader: filters, their availability, and direct chunk access") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/deflate", H5T_STD_U16LE, {{4, 3}, {}, {1, 3}, true}, iota(12));
         f.write("/contiguous", H5T_STD_U16LE, {{4, 3}}, iota(12));
         f.write("/two_per_chunk", H5T_STD_U16LE, {{4, 3}, {}, {2, 3}}, iota(12));
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     FrameReader deflate(file, "/deflate", 1);
     REQUIRE(deflate.info().filters.size() == 1);
     const auto& filter = deflate.info().filters.front();
@@ -232,7 +235,7 @@ TEST_CASE("frame reader: filters, their availability, and direct chunk access") 
 
 TEST_CASE("frame reader: LZ4 through its plugin, raw and as stored chunks (swmr-sim)") {
     TempDir dir;
-    const auto path = dir / "lz4.h5";
+    const auto path = dir.file("lz4.h5");
     const auto sim = run_process({sim_path, "--file", path, "--scan-shape", "6", "--frame-shape",
                                   "16x16", "--compression", "lz4", "--quiet"},
                                  dir.path());
@@ -256,7 +259,7 @@ TEST_CASE("frame reader: LZ4 through its plugin, raw and as stored chunks (swmr-
 
 TEST_CASE("frame reader: direct chunk writes come back byte for byte (swmr-sim, 2-D scan)") {
     TempDir dir;
-    const auto path = dir / "direct.h5";
+    const auto path = dir.file("direct.h5");
     const auto sim =
         run_process({sim_path, "--file", path, "--scan-shape", "3x4", "--frame-shape", "8x8",
                      "--dtype", ">i4", "--direct-chunk-filter", "32008:0,2,4,0,0", "--quiet"},

@@ -2,10 +2,11 @@
 // run. Static files are written complete and closed; the rules that need the file to change
 // between two polls use core_script_writer in SWMR mode.
 
+#include "temp_dir.hpp"
+
 #include "support/helpers.hpp"
 #include "support/paths.hpp"
-#include "support/process.hpp"
-#include "support/temp_dir.hpp"
+#include "support/scripted_writer.hpp"
 #include "support/test_file.hpp"
 
 #include <swmrd/core/h5_error.hpp>
@@ -15,6 +16,7 @@
 
 using namespace swmrd::core;
 using namespace swmrd::core::test;
+using namespace swmrd::test;
 using namespace std::chrono_literals;
 
 namespace {
@@ -30,55 +32,55 @@ KeyPoll poll_once(const std::string& path, std::vector<std::string> keys) {
 TEST_CASE("key follower: readable frames are the leading run of the keys, and a gap stops it") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/gap", H5T_STD_I32LE, {{6}, {unlimited}}, {3, 9, 0, 4, 5, 6});
         f.write("/none", H5T_STD_I32LE, {{3}, {unlimited}}, {0, 1, 1});
         f.write("/negative", H5T_STD_I64LE, {{3}, {unlimited}}, {-1, -7, 0});
         f.write("/unsigned8", H5T_STD_U8LE, {{4}, {unlimited}}, {255, 1, 2, 0});
     }
-    CHECK(poll_once(dir / "f.h5", {"/gap"}).readable == 2);
-    CHECK(poll_once(dir / "f.h5", {"/none"}).readable == 0);
-    CHECK(poll_once(dir / "f.h5", {"/negative"}).readable == 2);
-    CHECK(poll_once(dir / "f.h5", {"/unsigned8"}).readable == 3);
+    CHECK(poll_once(dir.file("f.h5"), {"/gap"}).readable == 2);
+    CHECK(poll_once(dir.file("f.h5"), {"/none"}).readable == 0);
+    CHECK(poll_once(dir.file("f.h5"), {"/negative"}).readable == 2);
+    CHECK(poll_once(dir.file("f.h5"), {"/unsigned8"}).readable == 3);
 }
 
 TEST_CASE("key follower: several keys make frames readable where all of them are non-zero") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/a", H5T_STD_I32LE, {{6}, {unlimited}}, {1, 1, 1, 1, 0, 1});
         f.write("/b", H5T_STD_I32LE, {{6}, {unlimited}}, {1, 1, 1, 0, 1, 1});
         f.write("/c", H5T_STD_I32LE, {{6}, {unlimited}}, {1, 1, 1, 1, 1, 1});
     }
-    CHECK(poll_once(dir / "f.h5", {"/a", "/c"}).readable == 4);
-    CHECK(poll_once(dir / "f.h5", {"/a", "/b"}).readable == 3);
-    CHECK(poll_once(dir / "f.h5", {"/c", "/b", "/a"}).readable == 3);
+    CHECK(poll_once(dir.file("f.h5"), {"/a", "/c"}).readable == 4);
+    CHECK(poll_once(dir.file("f.h5"), {"/a", "/b"}).readable == 3);
+    CHECK(poll_once(dir.file("f.h5"), {"/c", "/b", "/a"}).readable == 3);
 }
 
 TEST_CASE("key follower: a shorter key counts as zero past its end") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/long", H5T_STD_I32LE, {{6}, {unlimited}}, ones(6));
         f.write("/short", H5T_STD_I32LE, {{3}, {unlimited}}, ones(3));
         // Flattened over their own current extents: 12 points and 8 points.
         f.write("/grid_long", H5T_STD_I32LE, {{3, 4}, {unlimited, 4}}, ones(12));
         f.write("/grid_short", H5T_STD_I32LE, {{2, 4}, {unlimited, 4}}, ones(8));
     }
-    CHECK(poll_once(dir / "f.h5", {"/long", "/short"}).readable == 3);
-    CHECK(poll_once(dir / "f.h5", {"/short", "/long"}).readable == 3);
-    CHECK(poll_once(dir / "f.h5", {"/grid_long", "/grid_short"}).readable == 8);
+    CHECK(poll_once(dir.file("f.h5"), {"/long", "/short"}).readable == 3);
+    CHECK(poll_once(dir.file("f.h5"), {"/short", "/long"}).readable == 3);
+    CHECK(poll_once(dir.file("f.h5"), {"/grid_long", "/grid_short"}).readable == 8);
 }
 
 TEST_CASE("key follower: the scan rank leaves out trailing dimensions of max size 1") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/k4", H5T_STD_I64LE, {{2, 2, 1, 1}}, {1, 2, 3, 4});
         f.write("/inner_one", H5T_STD_I32LE, {{3, 1, 2, 1}}, ones(6));
         f.write("/grows_one", H5T_STD_I32LE, {{2, 1}, {unlimited, unlimited}, {1, 1}}, ones(2));
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     KeyFollower k4(file, keys_options({"/k4"}));
     CHECK(k4.scan_shape().max == std::vector<std::optional<std::uint64_t>>{2, 2});
     CHECK(k4.poll().readable == 4);
@@ -94,10 +96,10 @@ TEST_CASE("key follower: the scan rank leaves out trailing dimensions of max siz
 TEST_CASE("key follower: unlimited dimensions have no size in the scan shape and never complete") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/k", H5T_STD_I32LE, {{3, 4}, {unlimited, 4}}, ones(12));
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     KeyFollower follower(file, keys_options({"/k"}));
     CHECK(follower.scan_shape().max == std::vector<std::optional<std::uint64_t>>{std::nullopt, 4});
     CHECK_FALSE(follower.scan_shape().total());
@@ -110,11 +112,11 @@ TEST_CASE("key follower: unlimited dimensions have no size in the scan shape and
 TEST_CASE("key follower: a fixed scan shape fully readable is complete at once") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/full", H5T_STD_I32LE, {{2, 3}}, ones(6));
         f.write("/partial", H5T_STD_I32LE, {{2, 3}}, {1, 1, 1, 1, 1, 0});
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     KeyFollower full(file, keys_options({"/full"}));
     const auto result = full.poll();
     CHECK(result.readable == 6);
@@ -129,12 +131,12 @@ TEST_CASE("key follower: a fixed scan shape fully readable is complete at once")
 TEST_CASE("key follower: the finished flag ends the run one poll after it is first seen") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/k", H5T_STD_I32LE, {{4}, {unlimited}}, ones(4));
         f.write("/finished", H5T_STD_I32LE, {{}}, {1});
         f.write("/not_finished", H5T_STD_I32LE, {{}}, {0});
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     KeyFollower follower(file, keys_options({"/k"}, "/finished"));
     // New frames: the flag is not looked at.
     const auto first = follower.poll();
@@ -156,7 +158,7 @@ TEST_CASE("key follower: the finished flag ends the run one poll after it is fir
 
 TEST_CASE("key follower: a key that lands after the finished flag still comes out") {
     TempDir dir;
-    const auto path = dir / "f.h5";
+    const auto path = dir.file("f.h5");
     ScriptedWriter writer(dir.path());
     writer.send("create " + path);
     writer.send("key /k 3 u");
@@ -192,7 +194,7 @@ TEST_CASE("key follower: a key that lands after the finished flag still comes ou
 
 TEST_CASE("key follower: the finished flag without a late key ends after exactly one more poll") {
     TempDir dir;
-    const auto path = dir / "f.h5";
+    const auto path = dir.file("f.h5");
     ScriptedWriter writer(dir.path());
     writer.send("create " + path);
     writer.send("key /k 2 u");
@@ -218,7 +220,7 @@ TEST_CASE("key follower: the finished flag without a late key ends after exactly
 
 TEST_CASE("key follower: a consumer that was busy restarts the timeout when it waits again") {
     TempDir dir;
-    const auto path = dir / "f.h5";
+    const auto path = dir.file("f.h5");
     ScriptedWriter writer(dir.path());
     writer.send("create " + path);
     writer.send("key /k 4 u");
@@ -242,7 +244,7 @@ TEST_CASE("key follower: a consumer that was busy restarts the timeout when it w
 
 TEST_CASE("key follower: the timeout counts from the last new frame") {
     TempDir dir;
-    const auto path = dir / "f.h5";
+    const auto path = dir.file("f.h5");
     ScriptedWriter writer(dir.path());
     writer.send("create " + path);
     writer.send("key /k 4 u");
@@ -274,7 +276,7 @@ TEST_CASE("key follower: the timeout counts from the last new frame") {
 
 TEST_CASE("key follower: every poll refreshes the keys, so growth and new values show") {
     TempDir dir;
-    const auto path = dir / "f.h5";
+    const auto path = dir.file("f.h5");
     ScriptedWriter writer(dir.path());
     writer.send("create " + path);
     writer.send("key /k 0x3 ux3");
@@ -300,7 +302,7 @@ TEST_CASE("key follower: every poll refreshes the keys, so growth and new values
 
 TEST_CASE("key follower: readable never decreases, even if a key is zeroed again") {
     TempDir dir;
-    const auto path = dir / "f.h5";
+    const auto path = dir.file("f.h5");
     ScriptedWriter writer(dir.path());
     writer.send("create " + path);
     writer.send("key /k 5 u");
@@ -326,14 +328,14 @@ TEST_CASE("key follower: long keys are read across window boundaries, in one and
     auto grid = ones(100 * 37);
     grid[2345] = 0;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/flat", H5T_STD_I32LE, {{10000}, {unlimited}, {1000}}, flat);
         f.write("/grid", H5T_STD_I32LE, {{100, 37}, {unlimited, 37}, {7, 37}}, grid);
         f.write("/full", H5T_STD_U16LE, {{200000}, {200000}, {4096}}, ones(200000));
     }
-    CHECK(poll_once(dir / "f.h5", {"/flat"}).readable == 7777);
-    CHECK(poll_once(dir / "f.h5", {"/grid"}).readable == 2345);
-    const auto full = poll_once(dir / "f.h5", {"/full"});
+    CHECK(poll_once(dir.file("f.h5"), {"/flat"}).readable == 7777);
+    CHECK(poll_once(dir.file("f.h5"), {"/grid"}).readable == 2345);
+    const auto full = poll_once(dir.file("f.h5"), {"/full"});
     CHECK(full.readable == 200000);
     CHECK(*full.end == EndReason::complete);
 }
@@ -341,10 +343,10 @@ TEST_CASE("key follower: long keys are read across window boundaries, in one and
 TEST_CASE("key follower: wait_for_more returns on new frames or at the end of the run") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/k", H5T_STD_I32LE, {{3}, {unlimited}}, ones(3));
     }
-    auto file = open_file(dir / "f.h5");
+    auto file = open_file(dir.file("f.h5"));
     KeyFollower follower(file, KeyFollowerOptions{{"/k"}, std::nullopt, Seconds(0.05)});
     const auto more = follower.wait_for_more(0, 1ms);
     CHECK(more.readable == 3);

@@ -1,7 +1,7 @@
 // ResultFile / ResultDataset: swmr_tools' create_dataset and append_data, read back with
 // HDF5 directly.
 
-#include "support/temp_dir.hpp"
+#include "temp_dir.hpp"
 
 #include <swmrd/core/h5_error.hpp>
 #include <swmrd/core/result_writer.hpp>
@@ -12,7 +12,7 @@
 #include <cstring>
 
 using namespace swmrd::core;
-using namespace swmrd::core::test;
+using namespace swmrd::test;
 
 namespace {
 
@@ -64,7 +64,7 @@ Array array(const std::string& dtype, std::vector<std::uint64_t> shape,
 
 TEST_CASE("result writer: a scalar result per point of a fixed 2-D scan") {
     TempDir dir;
-    const auto path = dir / "results.h5";
+    const auto path = dir.file("results.h5");
     {
         auto file = ResultFile::create(path);
         auto results = ResultDataset::create(file, "/processed/sum", ScanShape{{2, 2}},
@@ -84,7 +84,7 @@ TEST_CASE("result writer: a scalar result per point of a fixed 2-D scan") {
 
 TEST_CASE("result writer: images over an unlimited scan grow the dataset") {
     TempDir dir;
-    const auto path = dir / "results.h5";
+    const auto path = dir.file("results.h5");
     std::vector<std::int32_t> image(12);
     {
         auto file = ResultFile::create(path);
@@ -111,7 +111,7 @@ TEST_CASE("result writer: images over an unlimited scan grow the dataset") {
 
 TEST_CASE("result writer: a small vector over a partly unlimited grid, written out of order") {
     TempDir dir;
-    const auto path = dir / "results.h5";
+    const auto path = dir.file("results.h5");
     {
         auto file = ResultFile::create(path);
         auto results = ResultDataset::create(file, "/v", ScanShape{{std::nullopt, 3}},
@@ -130,7 +130,7 @@ TEST_CASE("result writer: a small vector over a partly unlimited grid, written o
 
 TEST_CASE("result writer: errors name the dataset") {
     TempDir dir;
-    auto file = ResultFile::create(dir / "results.h5");
+    auto file = ResultFile::create(dir.file("results.h5"));
     auto results =
         ResultDataset::create(file, "/r", ScanShape{{2}}, array<double>("<f8", {2}, {1, 2}));
     CHECK_THROWS_WITH_AS(results.append(array<double>("<f8", {2}, {1, 2}), {{2, 3}}),
@@ -141,6 +141,6 @@ TEST_CASE("result writer: errors name the dataset") {
                          doctest::Contains("the scan has 1"), H5Error);
     CHECK_THROWS_WITH_AS(ResultDataset::create(file, "/s", ScanShape{{2}}, Array{"<c16", {}, {}}),
                          doctest::Contains("unsupported dtype '<c16'"), H5Error);
-    CHECK_THROWS_WITH_AS(ResultFile::create((dir / "missing") + "/results.h5"),
+    CHECK_THROWS_WITH_AS(ResultFile::create(dir.file("missing") + "/results.h5"),
                          doctest::Contains("creating result file"), H5Error);
 }

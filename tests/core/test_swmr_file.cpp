@@ -1,8 +1,9 @@
 // SwmrFile: opening for SWMR reading, and the opening races that are only transient.
 
+#include "temp_dir.hpp"
+
 #include "support/helpers.hpp"
-#include "support/process.hpp"
-#include "support/temp_dir.hpp"
+#include "support/scripted_writer.hpp"
 #include "support/test_file.hpp"
 
 #include <swmrd/core/h5_error.hpp>
@@ -15,17 +16,18 @@
 
 using namespace swmrd::core;
 using namespace swmrd::core::test;
+using namespace swmrd::test;
 using namespace std::chrono_literals;
 
 TEST_CASE("swmr file: opens a complete file and finds its datasets") {
     TempDir dir;
     {
-        TestFile f(dir / "f.h5");
+        TestFile f(dir.file("f.h5"));
         f.write("/entry/data/data", H5T_STD_I32LE, {{2}}, {1, 2});
     }
-    auto file = SwmrFile::try_open(dir / "f.h5");
+    auto file = SwmrFile::try_open(dir.file("f.h5"));
     REQUIRE(file);
-    CHECK(file->path() == dir / "f.h5");
+    CHECK(file->path() == dir.file("f.h5"));
     CHECK(file->has_dataset("/entry/data/data"));
     CHECK(file->has_dataset("entry/data/data"));
     CHECK_FALSE(file->has_dataset("/entry/data")); // a group
@@ -37,21 +39,21 @@ TEST_CASE("swmr file: opens a complete file and finds its datasets") {
 TEST_CASE("swmr file: a file that does not exist yet is transient") {
     TempDir dir;
     std::string why;
-    CHECK_FALSE(SwmrFile::try_open(dir / "later.h5", &why));
+    CHECK_FALSE(SwmrFile::try_open(dir.file("later.h5"), &why));
     CHECK(why.find("does not exist yet") != std::string::npos);
 }
 
 TEST_CASE("swmr file: an empty file is transient") {
     TempDir dir;
-    std::ofstream(dir / "empty.h5").close();
+    std::ofstream(dir.file("empty.h5")).close();
     std::string why;
-    CHECK_FALSE(SwmrFile::try_open(dir / "empty.h5", &why));
+    CHECK_FALSE(SwmrFile::try_open(dir.file("empty.h5"), &why));
     CHECK(why.find("empty") != std::string::npos);
 }
 
 TEST_CASE("swmr file: a file whose writer has not started SWMR mode is transient") {
     TempDir dir;
-    const auto path = dir / "f.h5";
+    const auto path = dir.file("f.h5");
     ScriptedWriter writer(dir.path());
     writer.send("create " + path);
     writer.send("key /k 0 u");
@@ -72,7 +74,7 @@ TEST_CASE("swmr file: a file whose writer has not started SWMR mode is transient
 
 TEST_CASE("swmr file: open() retries until the writer starts SWMR mode") {
     TempDir dir;
-    const auto path = dir / "f.h5";
+    const auto path = dir.file("f.h5");
     ScriptedWriter writer(dir.path());
     std::thread later([&] {
         std::this_thread::sleep_for(100ms);

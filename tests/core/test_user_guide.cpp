@@ -2,11 +2,12 @@
 // datasets, keys 1..4 of shape (2, 2, 1, 1). Written by h5py exactly as the guide does, and
 // by swmr-sim while the core reads it.
 
+#include "process.hpp"
+#include "temp_dir.hpp"
+
 #include "support/frames.hpp"
 #include "support/helpers.hpp"
 #include "support/paths.hpp"
-#include "support/process.hpp"
-#include "support/temp_dir.hpp"
 
 #include <swmrd/core/data_source.hpp>
 #include <swmrd/core/result_writer.hpp>
@@ -21,6 +22,7 @@
 
 using namespace swmrd::core;
 using namespace swmrd::core::test;
+using namespace swmrd::test;
 
 namespace {
 
@@ -48,7 +50,7 @@ std::vector<FrameMap> read_all(DataSource& source) {
 
 TEST_CASE("user guide: the example file written by h5py, read and results written back") {
     TempDir dir;
-    const auto path = dir / "example.h5";
+    const auto path = dir.file("example.h5");
     const auto python = run_process(
         {python_path, std::string(scripts_dir) + "/user_guide_example.py", path}, dir.path());
     REQUIRE_MESSAGE(python.exit_code == 0, python.err);
@@ -90,7 +92,7 @@ TEST_CASE("user guide: the example file written by h5py, read and results writte
         std::memcpy(result.bytes.data(), &sum, 8);
         return result;
     };
-    const auto results_path = dir / "results.h5";
+    const auto results_path = dir.file("results.h5");
     {
         auto results_file = ResultFile::create(results_path);
         auto results = ResultDataset::create(results_file, "/result", frames[0].maxshape,
@@ -112,7 +114,7 @@ TEST_CASE("user guide: the example file written by h5py, read and results writte
 
 TEST_CASE("user guide: the same scan written by swmr-sim while the core reads it") {
     TempDir dir;
-    const auto path = dir / "example.h5";
+    const auto path = dir.file("example.h5");
     ChildProcess sim({sim_path, "--file", path, "--scan-shape", "2x2", "--fixed", "--frame-shape",
                       "5x10", "--dtype", "i8", "--datasets", "2", "--key-trailing-ones", "2",
                       "--rate", "20", "--quiet"},

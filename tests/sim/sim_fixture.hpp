@@ -4,9 +4,11 @@
 // SIM_PYTHON.
 
 #include "process.hpp"
+#include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -14,19 +16,22 @@ namespace swmrd::sim::test {
 
 class SimFixture {
 public:
-    std::string file(const std::string& name) const { return (dir_ / name).string(); }
-    const TempDir& dir() const noexcept { return dir_; }
+    // A hang guard only, past which a child is killed and its result shows it.
+    static constexpr std::chrono::seconds hang_guard{120};
+
+    std::string file(const std::string& name) const { return dir_.file(name); }
+    const swmrd::test::TempDir& dir() const noexcept { return dir_; }
 
     // swmr-sim with `args`; the caller checks the result.
-    ProcessResult sim(const std::vector<std::string>& args,
-                      const std::vector<std::string>& extra_env = {}) const {
+    swmrd::test::ProcessResult sim(const std::vector<std::string>& args,
+                                   const std::vector<std::string>& extra_env = {}) const {
         std::vector<std::string> argv{SWMR_SIM_EXE};
         argv.insert(argv.end(), args.begin(), args.end());
-        return run_process(argv, dir_.path(), extra_env);
+        return swmrd::test::run_process(argv, dir_.path(), extra_env, hang_guard);
     }
 
     // swmr-sim that must succeed.
-    ProcessResult sim_ok(const std::vector<std::string>& args) const {
+    swmrd::test::ProcessResult sim_ok(const std::vector<std::string>& args) const {
         auto result = sim(args);
         INFO("swmr-sim stderr: " << result.err);
         REQUIRE(result.exit_code == 0);
@@ -36,7 +41,7 @@ public:
     // The Python reader's output; it must exit 0 (it prints "FAIL ..." and exits 1 on any
     // mismatch, which then shows in the test's output).
     std::string check(const std::vector<std::string>& args) const {
-        auto result = run_process(python_argv(args), dir_.path());
+        auto result = swmrd::test::run_process(python_argv(args), dir_.path(), {}, hang_guard);
         INFO("check_file.py stdout: " << result.out);
         INFO("check_file.py stderr: " << result.err);
         REQUIRE(result.exit_code == 0);
@@ -50,7 +55,7 @@ public:
     }
 
 private:
-    TempDir dir_;
+    swmrd::test::TempDir dir_;
 };
 
 } // namespace swmrd::sim::test

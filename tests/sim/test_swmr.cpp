@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <thread>
 
-using swmrd::sim::test::ChildProcess;
 using swmrd::sim::test::SimFixture;
+using swmrd::test::ChildProcess;
 
 TEST_CASE("swmr: h5py follows the file while it is written and sees it grow") {
     SimFixture fx;
@@ -26,7 +26,7 @@ TEST_CASE("swmr: h5py follows the file while it is written and sees it grow") {
     REQUIRE(std::filesystem::exists(ready));
     const auto writer = fx.sim({"--file", path, "--quiet", "--scan-shape", "40", "--rate", "20",
                                 "--frame-shape", "16x16"});
-    const auto read = reader.wait();
+    const auto read = reader.wait(SimFixture::hang_guard);
     INFO("swmr-sim stderr: " << writer.err);
     INFO("reader stdout: " << read.out);
     INFO("reader stderr: " << read.err);

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <sstream>
 
-using swmrd::sim::test::read_text;
 using swmrd::sim::test::SimFixture;
+using swmrd::test::read_text;
 
 TEST_CASE("pattern: the Python twin used by the reader equals pattern.hpp") {
     SimFixture fx;

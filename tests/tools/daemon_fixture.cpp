@@ -5,6 +5,8 @@
 #include <csignal>
 #include <sstream>
 
+using namespace swmrd::test;
+
 namespace swmrd::tools::test {
 
 DaemonFixture::DaemonFixture() {

@@ -3,6 +3,7 @@
 // temporary folder that is also its only allowed root.
 
 #include "process.hpp"
+#include "temp_dir.hpp"
 
 #include <memory>
 #include <string>
@@ -20,14 +21,14 @@ public:
     std::string log() const { return daemon_ ? daemon_->err() + daemon_->out() : std::string(); }
 
     // swmrctl -c <control> args...
-    ProcessResult swmrctl(const std::vector<std::string>& args) const;
+    swmrd::test::ProcessResult swmrctl(const std::vector<std::string>& args) const;
 
     // Stops the daemon with SIGTERM; its exit status (0 for a clean shutdown).
     int stop();
 
 private:
-    TempDir dir_;
-    std::unique_ptr<ChildProcess> daemon_;
+    swmrd::test::TempDir dir_;
+    std::unique_ptr<swmrd::test::ChildProcess> daemon_;
     std::string control_;
     std::string publish_;
 };

@@ -10,6 +10,7 @@
 
 #include <csignal>
 
+using namespace swmrd::test;
 using namespace swmrd::tools::test;
 
 namespace {

@@ -3,6 +3,7 @@
 
 #include "bytes.hpp"
 #include "process.hpp"
+#include "temp_dir.hpp"
 
 #include "swmrcat/array.hpp"
 #include "swmrcat/float_format.hpp"
@@ -269,7 +270,7 @@ std::vector<Case> generated_cases() {
 } // namespace
 
 TEST_CASE("printing matches NumPy's own str() for every dtype, byte order and shape") {
-    swmrd::tools::test::TempDir dir;
+    swmrd::test::TempDir dir;
     const auto cases = generated_cases();
     std::string listing;
     for (const auto& c : cases) {
@@ -281,8 +282,8 @@ TEST_CASE("printing matches NumPy's own str() for every dtype, byte order and sh
         }
         listing += c.dtype + " " + (shape.empty() ? "-" : shape) + " " + hex(c.bytes) + "\n";
     }
-    swmrd::tools::test::write_text(dir / "cases.txt", listing);
-    const auto result = swmrd::tools::test::run_process(
+    swmrd::test::write_text(dir / "cases.txt", listing);
+    const auto result = swmrd::test::run_process(
         {SWMRD_TEST_PYTHON, SWMRD_TEST_NUMPY_SCRIPT, (dir / "cases.txt").string()}, dir.path());
     INFO(result.err);
     REQUIRE(result.exit_code == 0);

@@ -1,7 +1,7 @@
 // swmrctl's command line: every command, the two --timeout options, and start specs validated
 // locally with the daemon's own validator.
 
-#include "process.hpp"
+#include "temp_dir.hpp"
 
 #include "swmrctl/options.hpp"
 
@@ -163,16 +163,16 @@ TEST_CASE("a bad start spec is refused locally with the daemon's validator messa
 }
 
 TEST_CASE("start -f reads a YAML spec, and its errors name the line and key") {
-    tools::test::TempDir dir;
+    swmrd::test::TempDir dir;
     const auto good = dir / "good.yaml";
-    tools::test::write_text(good, "name: det1\nfile: /data/scan.h5\nkeys: [/entry/keys/uid]\n"
+    swmrd::test::write_text(good, "name: det1\nfile: /data/scan.h5\nkeys: [/entry/keys/uid]\n"
                                   "datasets: [/entry/data/data]\ntimeout: 20s\n");
     const auto parsed = config::parse_watch_spec(start_spec(parse({"start", "-f", good.string()})));
     CHECK(parsed.name == "det1");
     CHECK(parsed.timeout.count() == 20.0);
 
     const auto bad = dir / "bad.yaml";
-    tools::test::write_text(bad, "name: det1\nfile: /data/scan.h5\nkeys: [/k]\n"
+    swmrd::test::write_text(bad, "name: det1\nfile: /data/scan.h5\nkeys: [/k]\n"
                                  "datasets: [/d]\ntimeot: 20s\n");
     const auto message = usage_error({"start", "-f", bad.string()});
     CHECK(message.find("timeot") != std::string::npos);

@@ -1,6 +1,6 @@
 #pragma once
-// Real processes for the end-to-end tests: swmrd, swmrctl, swmrcat and swmr-sim run as
-// children with their output in files, and every exit status is checked.
+// Real processes for the tests: daemons, tools, writers and Python readers run as children
+// with their output in files, and every exit status is checked by the caller.
 
 #include <chrono>
 #include <filesystem>
@@ -9,23 +9,32 @@
 #include <sys/types.h>
 #include <vector>
 
-namespace swmrd::tools::test {
+namespace swmrd::test {
 
 struct ProcessResult {
     int exit_code = -1; // 128 + signal when killed by one; -1 when the hang guard fired
     std::string out;
-    std::string err;
+    std::string err; // starts with "[hang guard: ...]" when the hang guard fired
 };
 
-// A running child whose stdout and stderr go to files in `output_dir`.
+// Descriptors a child gets as stdin and stdout instead of /dev/null and its .out file, for
+// a child driven through pipes. The child gets duplicates: the caller still owns these.
+struct ChildStreams {
+    int stdin_fd = -1;
+    int stdout_fd = -1;
+};
+
+// A running child whose stdout and stderr go to files in `output_dir`; `extra_env` entries
+// ("NAME=value") are added to the inherited environment.
 class ChildProcess {
 public:
     ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& output_dir,
-                 const std::vector<std::string>& extra_env = {});
+                 const std::vector<std::string>& extra_env = {}, ChildStreams streams = {});
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
     ~ChildProcess(); // kills a child still running: a failed test leaves no process behind
 
+    // False once the child has exited (it is reaped then; wait() still reports it).
     bool running();
     void signal(int signal_number);
     std::string out() const;
@@ -49,22 +58,4 @@ ProcessResult run_process(const std::vector<std::string>& argv,
 bool wait_until(const std::function<bool()>& condition,
                 std::chrono::seconds hang_guard = std::chrono::seconds(30));
 
-// A unique folder under the system temp dir, canonical, removed with everything in it.
-class TempDir {
-public:
-    TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir();
-
-    const std::filesystem::path& path() const noexcept { return path_; }
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    std::filesystem::path path_;
-};
-
-std::string read_text(const std::filesystem::path& path);
-void write_text(const std::filesystem::path& path, const std::string& text);
-
-} // namespace swmrd::tools::test
+} // namespace swmrd::test

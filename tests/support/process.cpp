@@ -1,14 +1,12 @@
 #include "process.hpp"
 
+#include "temp_dir.hpp"
+
 #include <atomic>
-#include <cerrno>
 #include <csignal>
-#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <spawn.h>
-#include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
 #include <thread>
@@ -16,7 +14,7 @@
 
 extern char** environ;
 
-namespace swmrd::tools::test {
+namespace swmrd::test {
 
 namespace {
 
@@ -34,7 +32,7 @@ int decode_status(int status) {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv,
                            const std::filesystem::path& output_dir,
-                           const std::vector<std::string>& extra_env) {
+                           const std::vector<std::string>& extra_env, ChildStreams streams) {
     const auto n = output_counter++;
     out_path_ = output_dir / ("child" + std::to_string(n) + ".out");
     err_path_ = output_dir / ("child" + std::to_string(n) + ".err");
@@ -52,9 +50,15 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (streams.stdin_fd >= 0)
+        posix_spawn_file_actions_adddup2(&actions, streams.stdin_fd, STDIN_FILENO);
+    else
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    if (streams.stdout_fd >= 0)
+        posix_spawn_file_actions_adddup2(&actions, streams.stdout_fd, STDOUT_FILENO);
+    else
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path_.c_str(),
+                                         O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path_.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int error = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), env.data());
@@ -98,14 +102,16 @@ std::string ChildProcess::err() const {
 }
 
 ProcessResult ChildProcess::wait(std::chrono::seconds hang_guard) {
+    std::string guard_note;
     if (!wait_until([this] { return !running(); }, hang_guard)) {
         kill(pid_, SIGKILL);
         int status = 0;
         waitpid(pid_, &status, 0);
         pid_ = -1;
         exit_code_ = -1;
+        guard_note = "[hang guard: killed after " + std::to_string(hang_guard.count()) + " s]\n";
     }
-    return ProcessResult{exit_code_, out(), err()};
+    return ProcessResult{exit_code_, out(), guard_note + err()};
 }
 
 ProcessResult run_process(const std::vector<std::string>& argv,
@@ -126,30 +132,4 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::seconds han
     return true;
 }
 
-TempDir::TempDir() {
-    auto pattern = (std::filesystem::temp_directory_path() / "swmrd-tools-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr)
-        throw std::runtime_error("mkdtemp failed for " + pattern);
-    path_ = std::filesystem::canonical(pattern);
-}
-
-TempDir::~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-}
-
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-}
-
-void write_text(const std::filesystem::path& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    if (!out)
-        throw std::runtime_error("cannot write " + path.string());
-}
-
-} // namespace swmrd::tools::test
+} // namespace swmrd::test
