@@ -28,6 +28,9 @@ constexpr auto active_window = std::chrono::seconds(2);
 constexpr std::uint64_t max_batch_frames = 4096;
 constexpr std::uint64_t max_batch_bytes = 16ull << 20;
 
+// In `drop` delivery, how long a frame waits for room before it is dropped.
+constexpr std::chrono::milliseconds drop_patience{200};
+
 // Headers and queue entries cost memory too; charging them keeps tiny frames bounded.
 constexpr std::uint64_t per_message_charge = 256;
 
@@ -61,9 +64,12 @@ FileRun::FileRun(RunContext& context, core::SwmrFile file, std::string run_id)
         parts_.push_back(make_part(path, {path}));
     for (const auto& [name, paths] : context_.spec.interleaved)
         parts_.push_back(make_part(name, paths));
-    for (const auto& part : parts_)
+    for (const auto& part : parts_) {
         if (part.encoding == proto::Encoding::raw)
             raw_bytes_per_frame_ += part.info().frame_bytes;
+        else
+            has_chunk_parts_ = true;
+    }
 
     frame_header_.envelope.watch = context_.spec.name;
     frame_header_.envelope.run = run_id_;
@@ -215,9 +221,20 @@ std::uint64_t FileRun::batch_size(std::uint64_t available) const {
 }
 
 bool FileRun::acquire(std::uint64_t bytes) {
-    if (context_.delivery == Delivery::drop)
-        return context_.budget.try_acquire(bytes);
-    return context_.budget.acquire(bytes, [this] { return context_.stop_reason().has_value(); });
+    const auto stopped = [this] { return context_.stop_reason().has_value(); };
+    if (context_.delivery == Delivery::lossless)
+        return context_.budget.acquire(bytes, stopped);
+    // Drop only when subscribers are really behind: a reader that got ahead of the socket
+    // for a moment (a file catching up) waits for the bytes in flight to drain. Once a wait
+    // has run out, frames drop at once until there is room again, so a stalled subscriber
+    // never slows the reader down.
+    if (dropping_) {
+        dropping_ = !context_.budget.try_acquire(bytes);
+        return !dropping_;
+    }
+    dropping_ = !context_.budget.acquire(bytes, stopped,
+                                         std::chrono::steady_clock::now() + drop_patience);
+    return !dropping_;
 }
 
 void FileRun::drop_frame(std::uint64_t index) {
@@ -232,24 +249,43 @@ std::uint64_t FileRun::deliver(std::uint64_t first, std::uint64_t end) {
     while (first < end) {
         if (context_.stop_reason())
             return first;
-        auto count = batch_size(end - first);
-        const auto charge = [&](std::uint64_t n) {
-            return n * (raw_bytes_per_frame_ + per_message_charge);
+        // Frames with stored chunks go one at a time: their sizes are known only per frame,
+        // and taking the budget for them in one acquisition keeps the rule that a frame
+        // larger than the whole budget is still sent, alone.
+        auto count = has_chunk_parts_ ? 1 : batch_size(end - first);
+        const auto bytes = [&](std::uint64_t n) {
+            return n * (raw_bytes_per_frame_ + per_message_charge) +
+                   (has_chunk_parts_ ? stored_chunk_bytes(first) : 0);
         };
-        if (!acquire(charge(count))) {
+        if (!acquire(bytes(count))) {
             if (context_.delivery == Delivery::lossless)
                 return first; // stopped while waiting for room
             count = 1;
-            if (!acquire(charge(count))) {
+            if (!acquire(bytes(count))) {
                 drop_frame(first++);
                 continue;
             }
         }
-        Reservation reservation(context_.budget, charge(count));
+        Reservation reservation(context_.budget, bytes(count));
         send_frames(first, count, reservation);
         first += count;
     }
     return first;
+}
+
+// The stored sizes of frame `index`'s chunks, kept for add_parts.
+std::uint64_t FileRun::stored_chunk_bytes(std::uint64_t index) {
+    std::uint64_t total = 0;
+    chunk_sizes_.assign(parts_.size(), 0);
+    for (std::size_t p = 0; p < parts_.size(); ++p) {
+        auto& part = parts_[p];
+        if (part.encoding != proto::Encoding::chunk)
+            continue;
+        const auto n = part.readers.size();
+        chunk_sizes_[p] = part.readers[index % n].stored_chunk_size(index / n);
+        total += chunk_sizes_[p];
+    }
+    return total;
 }
 
 std::vector<proto::Slice> FileRun::slice_of(std::uint64_t index) {
@@ -297,33 +333,39 @@ void FileRun::send_frames(std::uint64_t first, std::uint64_t count, Reservation&
     }
 
     std::vector<OutgoingMessage>& ready = ready_messages_;
-    for (std::uint64_t i = first; i < first + count; ++i) {
-        OutgoingMessage message;
-        message.kind = OutgoingMessage::Kind::frame;
-        message.topic = frame_topic_;
-        message.counters = context_.counters;
-        message.index = static_cast<std::int64_t>(i);
-        if (!add_parts(message, i, blocks)) {
-            drop_frame(i);
-            continue;
-        }
-        reservation.hand_over(per_message_charge);
-        message.charge = per_message_charge;
+    try {
+        for (std::uint64_t i = first; i < first + count; ++i) {
+            OutgoingMessage message;
+            message.kind = OutgoingMessage::Kind::frame;
+            message.topic = frame_topic_;
+            message.counters = context_.counters;
+            message.index = static_cast<std::int64_t>(i);
+            add_parts(message, i, blocks, reservation);
+            reservation.hand_over(per_message_charge);
+            message.charge = per_message_charge;
 
-        frame_header_.envelope.seq = seq_++;
-        frame_header_.envelope.time = unix_time_now();
-        frame_header_.index = i;
-        frame_header_.slice = slice_of(i);
-        message.header = proto::encode_header(frame_header_);
-        ready.push_back(std::move(message));
+            frame_header_.envelope.seq = seq_++;
+            frame_header_.envelope.time = unix_time_now();
+            frame_header_.index = i;
+            frame_header_.slice = slice_of(i);
+            message.header = proto::encode_header(frame_header_);
+            ready.push_back(std::move(message));
+        }
+    } catch (...) {
+        // Never sent: their charges go back, or the budget would shrink for good.
+        for (const auto& message : ready)
+            context_.budget.release(message.charge);
+        ready.clear();
+        throw;
     }
     context_.publisher.push(ready);
 }
 
-// The payload parts of frame `index`: slices of the batch's raw blocks, and the stored
-// chunks read one by one. False when a chunk found no room in `drop` delivery.
+// The payload parts of frame `index`: slices of the batch's raw blocks, and its stored
+// chunks, whose bytes `reservation` already holds (sizes from stored_chunk_bytes).
 template <class Blocks>
-bool FileRun::add_parts(OutgoingMessage& message, std::uint64_t index, const Blocks& blocks) {
+void FileRun::add_parts(OutgoingMessage& message, std::uint64_t index, const Blocks& blocks,
+                        Reservation& reservation) {
     for (std::size_t p = 0; p < parts_.size(); ++p) {
         auto& part = parts_[p];
         const auto n = part.readers.size();
@@ -336,21 +378,21 @@ bool FileRun::add_parts(OutgoingMessage& message, std::uint64_t index, const Blo
             continue;
         }
         auto& reader = part.readers[index % n];
-        const auto size = reader.stored_chunk_size(index / n);
-        if (!acquire(size)) {
-            if (context_.delivery == Delivery::drop)
-                return false;
-            throw std::runtime_error("stopped while waiting to send");
-        }
+        const auto size = chunk_sizes_[p];
+        reservation.hand_over(size);
         auto block = PayloadBlock::create_owned(size, context_.budget);
         reader.read_chunk(index / n, block->bytes());
         message.payload.push_back(block->message(0, size));
         message.payload_bytes += size;
     }
-    return true;
 }
 
 void FileRun::send_end(proto::EndReason reason, const std::optional<std::string>& error) {
+    if (seq_ == 0) {
+        // Failed before its start went out: its figures are none, not the last run's.
+        send_failed_run(context_, file_.path(), run_id_, error.value_or(to_string(reason)));
+        return;
+    }
     OutgoingMessage end;
     end.kind = OutgoingMessage::Kind::end;
     end.topic = context_.spec.name + "/end";

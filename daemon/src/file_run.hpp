@@ -49,7 +49,9 @@ private:
     void drop_frame(std::uint64_t index);
     void send_frames(std::uint64_t first, std::uint64_t count, Reservation& reservation);
     template <class Blocks>
-    bool add_parts(OutgoingMessage& message, std::uint64_t index, const Blocks& blocks);
+    void add_parts(OutgoingMessage& message, std::uint64_t index, const Blocks& blocks,
+                   Reservation& reservation);
+    std::uint64_t stored_chunk_bytes(std::uint64_t index);
     std::vector<proto::Slice> slice_of(std::uint64_t index);
     void send_end(proto::EndReason reason, const std::optional<std::string>& error);
 
@@ -60,6 +62,9 @@ private:
     core::KeyFollower follower_;
     std::vector<PartSource> parts_;
     std::uint64_t raw_bytes_per_frame_ = 0;
+    bool has_chunk_parts_ = false;
+    bool dropping_ = false; // drop delivery: the budget stayed full past the patience
+    std::vector<std::uint64_t> chunk_sizes_; // of the frame being read, per part
     std::uint64_t seq_ = 0;
     proto::FrameHeader frame_header_;             // reused: its vectors keep their capacity
     std::vector<OutgoingMessage> ready_messages_; // a batch on its way to the publisher

@@ -10,19 +10,23 @@
 
 namespace swmrd::daemon {
 
-std::optional<FileIdentity> identify(const std::string& path) {
+std::optional<Candidate> identify(const std::string& path) {
     struct statx info {};
-    if (statx(AT_FDCWD, path.c_str(), 0, STATX_INO | STATX_BTIME | STATX_TYPE, &info) != 0)
+    if (statx(AT_FDCWD, path.c_str(), 0, STATX_INO | STATX_BTIME | STATX_TYPE | STATX_SIZE,
+              &info) != 0)
         return std::nullopt;
     if (!S_ISREG(info.stx_mode))
         return std::nullopt;
-    FileIdentity identity;
+    Candidate candidate;
+    candidate.path = path;
+    candidate.size = info.stx_size;
+    auto& identity = candidate.identity;
     identity.device = (std::uint64_t{info.stx_dev_major} << 32) | info.stx_dev_minor;
     identity.inode = info.stx_ino;
     if (info.stx_mask & STATX_BTIME)
         identity.birth_ns =
             std::int64_t{info.stx_btime.tv_sec} * 1000000000 + info.stx_btime.tv_nsec;
-    return identity;
+    return candidate;
 }
 
 FileSelector::FileSelector(std::string file_or_pattern, bool is_pattern,
@@ -33,21 +37,29 @@ FileSelector::FileSelector(std::string file_or_pattern, bool is_pattern,
 std::optional<Candidate> FileSelector::next() {
     if (is_pattern_)
         return next_of_pattern();
-    auto identity = identify(file_);
-    if (!identity || done_.contains(*identity))
+    auto candidate = identify(file_);
+    if (!candidate || is_done(*candidate))
         return std::nullopt;
-    return Candidate{file_, *identity};
+    return candidate;
+}
+
+bool FileSelector::is_done(const Candidate& candidate) const {
+    const auto found = done_.find(candidate.identity);
+    // Truncated and written anew in place (h5py "w", H5F_ACC_TRUNC): a new file.
+    return found != done_.end() && candidate.size >= found->second;
 }
 
 void FileSelector::done(const Candidate& candidate) {
-    done_.insert(candidate.identity);
+    // The size now, not when it was picked: a run reads a file that grows.
+    const auto now = identify(candidate.path);
+    done_[candidate.identity] =
+        now && now->identity == candidate.identity ? now->size : candidate.size;
 }
 
 namespace {
 
 struct Match {
-    std::string path;
-    FileIdentity identity;
+    Candidate candidate;
     std::filesystem::file_time_type modified;
 };
 
@@ -57,16 +69,16 @@ std::vector<Match> matches_of(const std::string& pattern) {
     if (glob(pattern.c_str(), GLOB_NOSORT, nullptr, &found) == 0) {
         for (std::size_t i = 0; i < found.gl_pathc; ++i) {
             std::string path = found.gl_pathv[i];
-            auto identity = identify(path);
+            auto candidate = identify(path);
             std::error_code ec;
             auto modified = std::filesystem::last_write_time(path, ec);
-            if (identity && !ec)
-                matches.push_back({path, *identity, modified});
+            if (candidate && !ec)
+                matches.push_back({*candidate, modified});
         }
     }
     globfree(&found);
     std::sort(matches.begin(), matches.end(), [](const Match& a, const Match& b) {
-        return std::tie(a.modified, a.path) < std::tie(b.modified, b.path);
+        return std::tie(a.modified, a.candidate.path) < std::tie(b.modified, b.candidate.path);
     });
     return matches;
 }
@@ -79,17 +91,17 @@ std::optional<Candidate> FileSelector::next_of_pattern() {
         first_scan_done_ = true;
         // Everything already there is history, except a newest match still being written.
         for (std::size_t i = 0; i + 1 < matches.size(); ++i)
-            done_.insert(matches[i].identity);
+            done(matches[i].candidate);
         if (!matches.empty()) {
             const auto& newest = matches.back();
             const auto age = std::filesystem::file_time_type::clock::now() - newest.modified;
             if (age > still_written_within_)
-                done_.insert(newest.identity);
+                done(newest.candidate);
         }
     }
     for (const auto& match : matches)
-        if (!done_.contains(match.identity))
-            return Candidate{match.path, match.identity};
+        if (!is_done(match.candidate))
+            return match.candidate;
     return std::nullopt;
 }
 

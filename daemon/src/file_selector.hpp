@@ -2,15 +2,16 @@
 // Decides which file a watch runs next.
 //
 // A plain path: the file at the path, each time it is a new file (another identity: device,
-// inode and birth time), so a scan that replaces the file starts a new run and the file just
-// run is not run again.
+// inode and birth time, or the same identity truncated and written anew: smaller than when
+// its run ended), so a scan that replaces or rewrites the file starts a new run and the
+// file just run is not run again.
 // A glob pattern: at first, the newest existing match if it is still being written
 // (modified within the watch's timeout); then every new match as it appears, oldest first.
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <tuple>
 
@@ -23,13 +24,14 @@ struct FileIdentity {
     auto operator<=>(const FileIdentity&) const = default;
 };
 
-// The identity of the file at `path` now, or nullopt when there is none.
-std::optional<FileIdentity> identify(const std::string& path);
-
 struct Candidate {
     std::string path;
     FileIdentity identity;
+    std::uint64_t size = 0;
 };
+
+// The regular file at `path` now, or nullopt when there is none.
+std::optional<Candidate> identify(const std::string& path);
 
 class FileSelector {
 public:
@@ -44,12 +46,13 @@ public:
 
 private:
     std::optional<Candidate> next_of_pattern();
+    bool is_done(const Candidate& candidate) const;
 
     std::string file_;
     bool is_pattern_;
     std::chrono::duration<double> still_written_within_;
     bool first_scan_done_ = false;
-    std::set<FileIdentity> done_;
+    std::map<FileIdentity, std::uint64_t> done_; // and the file's size when it was done
 };
 
 } // namespace swmrd::daemon

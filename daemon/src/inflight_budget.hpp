@@ -20,8 +20,12 @@ public:
     // limit is still sent, alone.
     bool try_acquire(std::uint64_t bytes);
 
-    // Waits until `bytes` fit (or nothing is held) or `cancelled()` turns true; false then.
-    template <class Cancelled> bool acquire(std::uint64_t bytes, Cancelled cancelled);
+    // Waits until `bytes` fit (or nothing is held); false if `cancelled()` turns true or
+    // `deadline` passes first.
+    template <class Cancelled>
+    bool acquire(std::uint64_t bytes, Cancelled cancelled,
+                 std::chrono::steady_clock::time_point deadline =
+                     std::chrono::steady_clock::time_point::max());
 
     // Safe from any thread, ZeroMQ's I/O threads included; never blocks for long.
     void release(std::uint64_t bytes);
@@ -65,13 +69,17 @@ private:
     std::uint64_t held_;
 };
 
-template <class Cancelled> bool InflightBudget::acquire(std::uint64_t bytes, Cancelled cancelled) {
+template <class Cancelled>
+bool InflightBudget::acquire(std::uint64_t bytes, Cancelled cancelled,
+                             std::chrono::steady_clock::time_point deadline) {
     std::unique_lock lock(mutex_);
     for (;;) {
         if (cancelled())
             return false;
         if (try_acquire(bytes))
             return true;
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
         // The timeout only guards against a cancellation whose wake was missed.
         released_.wait_for(lock, std::chrono::milliseconds(50));
     }

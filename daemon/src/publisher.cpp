@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace swmrd::daemon {
 
 namespace {
@@ -15,9 +17,11 @@ Publisher::Publisher(zmq::context_t& context, const std::vector<std::string>& en
                      Delivery delivery, InflightBudget& budget)
     : socket_(context, zmq::socket_type::xpub), delivery_(delivery), budget_(budget) {
     socket_.set(zmq::sockopt::xpub_nodrop, 1);
-    // The in-flight budget bounds memory; the pipe limit only has to be high enough not to
-    // stall before it does. Linger is bounded at shutdown.
-    socket_.set(zmq::sockopt::sndhwm, 100000);
+    // The budget counts payloads; a subscriber's pipe also holds each message's header and
+    // ZeroMQ's own structures (about 500 bytes), so its length is bounded too: about 1/16 of
+    // max_inflight for a stalled subscriber, never fewer than 1000 messages.
+    const auto pipe_limit = std::clamp<std::uint64_t>(budget.limit() / 8192, 1000, 100000);
+    socket_.set(zmq::sockopt::sndhwm, static_cast<int>(pipe_limit));
     socket_.set(zmq::sockopt::linger, 1000);
     for (const auto& endpoint : endpoints) {
         socket_.bind(endpoint);

@@ -62,9 +62,12 @@ void Watch::join(std::chrono::milliseconds grace) {
     if (thread_.joinable())
         thread_.join();
     const auto deadline = std::chrono::steady_clock::now() + grace;
-    while (counters_->runs_ended.load() < counters_->ends_queued.load() &&
-           std::chrono::steady_clock::now() < deadline)
+    while (!end_sent() && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+bool Watch::end_sent() const noexcept {
+    return counters_->runs_ended.load() >= counters_->ends_queued.load();
 }
 
 std::optional<proto::EndReason> Watch::stop_reason() const {

@@ -44,6 +44,8 @@ public:
     void request_stop(proto::EndReason reason);
     // Waits for the thread; then, up to `grace`, for the publisher to send the run's end.
     void join(std::chrono::milliseconds grace = std::chrono::milliseconds(1000));
+    // The run's end has been sent (or there was none to send).
+    bool end_sent() const noexcept;
 
     proto::WatchStatus status() const;
     // Frames sent in the current (or last) run.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>
 
 namespace swmrd::daemon {
 
@@ -97,8 +98,7 @@ void WatchManager::apply_config(const std::vector<config::WatchSpec>& watches) {
         leaving.push_back(std::move(watch));
         it = watches_.erase(it);
     }
-    for (auto& watch : leaving)
-        watch->join();
+    join_all(leaving);
 
     for (const auto& spec : watches) {
         if (auto* existing = find(spec.name)) {
@@ -115,9 +115,19 @@ void WatchManager::apply_config(const std::vector<config::WatchSpec>& watches) {
 void WatchManager::shutdown() {
     for (auto& watch : watches_)
         watch->request_stop(proto::EndReason::shutdown);
-    for (auto& watch : watches_)
-        watch->join();
+    join_all(watches_);
     watches_.clear();
+}
+
+// Joins every thread, then waits once, against one deadline, for their end messages: a
+// blocked publisher costs one grace period, not one per watch.
+void WatchManager::join_all(std::vector<std::unique_ptr<Watch>>& watches) {
+    for (auto& watch : watches)
+        watch->join(std::chrono::milliseconds(0));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (auto& watch : watches)
+        while (!watch->end_sent() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 } // namespace swmrd::daemon

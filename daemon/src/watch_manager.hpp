@@ -44,6 +44,7 @@ public:
 private:
     Watch* find(const std::string& name) const;
     std::unique_ptr<Watch> take(const std::string& name);
+    static void join_all(std::vector<std::unique_ptr<Watch>>& watches);
 
     Publisher& publisher_;
     InflightBudget& budget_;

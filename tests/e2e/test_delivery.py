@@ -82,3 +82,61 @@ def test_a_stall_longer_than_the_timeout_does_not_end_a_lossless_run(start_daemo
     start, *frames, end = sub.run("det", timeout=60)
     assert end.header["reason"] == "finished", end.header
     assert len(frames) == 100
+
+
+def chunk_run(start_daemon, tmp_path, frames, frame_shape, **settings):
+    path = tmp_path / "scan.h5"
+    daemon = start_daemon(watches=[watch_spec("det", path, finished="/entry/finished",
+                                              encoding="chunk")], **settings)
+    sub = daemon.subscriber("det/")
+    sub.wait_ready()
+    run_sim(path, "--scan-shape", frames, "--frame-shape", frame_shape)
+    return daemon, sub.run("det", timeout=60)
+
+
+def test_chunk_encoding_within_a_small_budget_sends_every_frame(start_daemon, tmp_path):
+    # 100 chunks of 128 KiB through 1 MiB: each chunk's room is taken before it is read.
+    _, (start, *frames, end) = chunk_run(start_daemon, tmp_path, 100, "256x256",
+                                         max_inflight="1MiB")
+    assert end.header["reason"] == "finished" and len(frames) == 100
+
+
+def test_a_chunk_larger_than_the_whole_budget_is_still_sent_alone(start_daemon, tmp_path):
+    _, (start, *frames, end) = chunk_run(start_daemon, tmp_path, 3, "256x256",
+                                         max_inflight="64KiB")
+    assert end.header["reason"] == "finished" and len(frames) == 3
+    assert all(len(f.payload[0].bytes) == 256 * 256 * 2 for f in frames)
+
+
+def test_drop_delivery_drops_nothing_for_a_subscriber_that_keeps_up(start_daemon, tmp_path):
+    # The reader gets ahead of the socket while catching up on a written file: that is not
+    # a slow subscriber, and no frame may be dropped for it.
+    daemon, (start, *frames, end) = chunk_run(start_daemon, tmp_path, 100, "256x256",
+                                              max_inflight="1MiB", delivery="drop")
+    assert end.header["reason"] == "finished" and len(frames) == 100
+    assert daemon.request("status", watch="det")["watch"]["dropped"] == 0
+
+
+def test_a_stalled_subscriber_of_small_frames_keeps_the_daemon_bounded(start_daemon, tmp_path):
+    # Headers and ZeroMQ's own message structures, not only payloads, must stay bounded.
+    path = tmp_path / "scan.h5"
+    daemon = start_daemon(watches=[watch_spec("det", path, finished="/entry/finished")],
+                          max_inflight="1MiB")
+    # Three stalled subscribers: each has its own pipe in the daemon.
+    stalled = [daemon.subscriber("det/") for _ in range(3)]
+    for sub in stalled:
+        sub.socket.setsockopt(__import__("zmq").RCVHWM, 2)
+        sub.wait_ready()
+    baseline = daemon.rss_bytes()
+    run_sim(path, "--scan-shape", 200000, "--frame-shape", "scalar", "--flush-every", 10000,
+            "--chunk-frames", 1000)
+    deadline = time.monotonic() + 10
+    last = None
+    while time.monotonic() < deadline:
+        frames = daemon.request("status", watch="det")["watch"]["frames"]
+        if frames == last:
+            break
+        last = frames
+        time.sleep(0.5)
+    assert daemon.rss_bytes() - baseline <= (1 << 20) + SLACK
+    assert daemon.peak_rss_bytes() - baseline <= (1 << 20) + SLACK
