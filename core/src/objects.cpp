@@ -5,7 +5,7 @@
 
 namespace swmrd::core {
 
-ObjectKind object_kind(hid_t location, const std::string& path) {
+ObjectKind object_kind(hid_t location, const std::string& path, hid_t link_access) {
     // H5Lexists fails (rather than saying no) when a group on the way is missing.
     std::string prefix;
     std::size_t begin = 0;
@@ -16,7 +16,7 @@ ObjectKind object_kind(hid_t location, const std::string& path) {
         if (end > begin) {
             prefix += '/';
             prefix.append(path, begin, end - begin);
-            const auto exists = H5Lexists(location, prefix.c_str(), H5P_DEFAULT);
+            const auto exists = H5Lexists(location, prefix.c_str(), link_access);
             if (exists <= 0) {
                 H5Eclear2(H5E_DEFAULT);
                 return ObjectKind::missing;
@@ -27,18 +27,64 @@ ObjectKind object_kind(hid_t location, const std::string& path) {
     if (prefix.empty())
         return ObjectKind::other; // the root group
     // A dangling soft or external link exists as a link but not as an object.
-    if (H5Oexists_by_name(location, prefix.c_str(), H5P_DEFAULT) <= 0) {
+    if (H5Oexists_by_name(location, prefix.c_str(), link_access) <= 0) {
         H5Eclear2(H5E_DEFAULT);
         return ObjectKind::missing;
     }
     H5O_info_t info;
-    check(H5Oget_info_by_name2(location, prefix.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT),
+    check(H5Oget_info_by_name2(location, prefix.c_str(), &info, H5O_INFO_BASIC, link_access),
           [&] { return "looking up " + path; });
     return info.type == H5O_TYPE_DATASET ? ObjectKind::dataset : ObjectKind::other;
 }
 
+// Where a confined file's path would leave the file: the first external link on the way,
+// soft links followed (relative ones from their group). Empty when it stays inside.
+std::string external_link_on_path(const SwmrFile& file, const std::string& path, int depth = 0) {
+    std::string prefix;
+    std::size_t begin = 0;
+    while (begin < path.size()) {
+        auto end = path.find('/', begin);
+        if (end == std::string::npos)
+            end = path.size();
+        if (end > begin) {
+            const auto parent = prefix;
+            prefix += '/';
+            prefix.append(path, begin, end - begin);
+            H5L_info_t link{};
+            if (H5Lget_info(file_id(file), prefix.c_str(), &link, H5P_DEFAULT) < 0) {
+                H5Eclear2(H5E_DEFAULT);
+                return {};
+            }
+            if (link.type == H5L_TYPE_EXTERNAL)
+                return prefix;
+            if (link.type == H5L_TYPE_SOFT) {
+                if (depth >= 16)
+                    return prefix; // a loop of soft links: treat it as leaving
+                std::string target(link.u.val_size, '\0');
+                if (H5Lget_val(file_id(file), prefix.c_str(), target.data(), target.size(),
+                               H5P_DEFAULT) < 0) {
+                    H5Eclear2(H5E_DEFAULT);
+                    return {};
+                }
+                target.resize(std::char_traits<char>::length(target.c_str()));
+                const auto resolved = target.starts_with('/') ? target : parent + "/" + target;
+                return external_link_on_path(file, resolved + path.substr(end), depth + 1);
+            }
+        }
+        begin = end + 1;
+    }
+    return {};
+}
+
 DatasetHandle open_dataset(const SwmrFile& file, const std::string& path, const std::string& role) {
-    switch (object_kind(file_id(file), path)) {
+    if (is_confined(file)) {
+        if (const auto link = external_link_on_path(file, path); !link.empty())
+            throw H5Error(role + " " + path + " in " + file.path() +
+                          " leads through an external link (" + link +
+                          ") to another file; a watch started by control reads only the file "
+                          "it was given, inside the allowed roots");
+    }
+    switch (object_kind(file_id(file), path, link_access(file))) {
     case ObjectKind::missing:
         throw H5Error(role + " " + path + " not found in " + file.path());
     case ObjectKind::other:
@@ -46,9 +92,20 @@ DatasetHandle open_dataset(const SwmrFile& file, const std::string& path, const 
     case ObjectKind::dataset:
         break;
     }
-    return check_handle<DatasetHandle>(H5Dopen2(file_id(file), path.c_str(), H5P_DEFAULT), [&] {
-        return "opening " + role + " " + path + " in " + file.path();
-    });
+    auto dataset =
+        check_handle<DatasetHandle>(H5Dopen2(file_id(file), path.c_str(), link_access(file)), [&] {
+            return "opening " + role + " " + path + " in " + file.path();
+        });
+    if (is_confined(file)) {
+        auto creation = check_handle<PropertyHandle>(H5Dget_create_plist(dataset.get()), [&] {
+            return "reading the layout of " + role + " " + path + " in " + file.path();
+        });
+        if (H5Pget_layout(creation.get()) == H5D_VIRTUAL)
+            throw H5Error(role + " " + path + " in " + file.path() +
+                          " is a virtual dataset, which maps other files; a watch started by "
+                          "control reads only the file it was given, inside the allowed roots");
+    }
+    return dataset;
 }
 
 Extent dataset_extent(hid_t dataset, const std::string& what) {

@@ -15,7 +15,7 @@ namespace swmrd::core {
 enum class ObjectKind { missing, dataset, other };
 
 // Looks `path` up link by link, so a missing group on the way is "missing", not an error.
-ObjectKind object_kind(hid_t location, const std::string& path);
+ObjectKind object_kind(hid_t location, const std::string& path, hid_t link_access = H5P_DEFAULT);
 
 // Opens dataset `path`; `role` ("key dataset", "dataset"…) starts the error messages.
 DatasetHandle open_dataset(const SwmrFile& file, const std::string& path, const std::string& role);

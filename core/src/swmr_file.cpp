@@ -129,7 +129,25 @@ const std::string& SwmrFile::path() const noexcept {
 
 bool SwmrFile::has_dataset(const std::string& dataset_path) const {
     silence_hdf5_errors_on_this_thread();
-    return object_kind(impl_->file.get(), dataset_path) == ObjectKind::dataset;
+    return object_kind(impl_->file.get(), dataset_path, link_access(*this)) == ObjectKind::dataset;
+}
+
+namespace {
+// Refuses every external link traversal: HDF5 calls it before opening the target file.
+herr_t refuse_external_link(const char*, const char*, const char*, const char*, unsigned*, hid_t,
+                            void*) {
+    return -1;
+}
+} // namespace
+
+void SwmrFile::confine_to_this_file() {
+    silence_hdf5_errors_on_this_thread();
+    auto access = check_handle<PropertyHandle>(H5Pcreate(H5P_DATASET_ACCESS), [&] {
+        return "creating dataset access properties for " + impl_->path;
+    });
+    check(H5Pset_elink_cb(access.get(), refuse_external_link, nullptr),
+          [&] { return "refusing external links in " + impl_->path; });
+    impl_->confined_links = std::move(access);
 }
 
 } // namespace swmrd::core

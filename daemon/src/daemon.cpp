@@ -182,6 +182,7 @@ void Daemon::reload() {
                          "effect at the next restart; the running values are kept");
         set_log_level(options_.log_level.value_or(fresh.log.level));
         handler_.set_allowed_roots(fresh.allowed_roots);
+        watches_.stop_control_watches_outside(fresh.allowed_roots);
         watches_.apply_config(fresh.watches);
         config_.allowed_roots = fresh.allowed_roots;
         config_.heartbeat = fresh.heartbeat;

@@ -232,8 +232,8 @@ bool FileRun::acquire(std::uint64_t bytes) {
         dropping_ = !context_.budget.try_acquire(bytes);
         return !dropping_;
     }
-    dropping_ = !context_.budget.acquire(bytes, stopped,
-                                         std::chrono::steady_clock::now() + drop_patience);
+    dropping_ =
+        !context_.budget.acquire(bytes, stopped, std::chrono::steady_clock::now() + drop_patience);
     return !dropping_;
 }
 

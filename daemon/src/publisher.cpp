@@ -184,7 +184,9 @@ bool Publisher::send(OutgoingMessage& message, bool may_wait) {
         bool give_up = !may_wait && part == 0;
         if (part == 0 && delivery_ == Delivery::drop &&
             message.kind != OutgoingMessage::Kind::frame)
-            give_up = now - started > control_message_patience;
+            // A heartbeat is worth nothing late: the next one is due soon anyway.
+            give_up = message.kind == OutgoingMessage::Kind::heartbeat ||
+                      now - started > control_message_patience;
         if (part == 0 && past_shutdown_deadline())
             give_up = true;
         if (give_up) {

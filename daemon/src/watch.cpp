@@ -135,6 +135,9 @@ void Watch::run() {
                 continue;
             }
             opening = false;
+            // Links could leave the allowed roots that the file itself is inside.
+            if (allowed_roots_)
+                file->confine_to_this_file();
             run_file(*candidate, std::move(*file));
         } catch (const std::exception& error) {
             // Not HDF5, unreadable: this file will not become readable by waiting.

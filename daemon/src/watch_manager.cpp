@@ -1,5 +1,7 @@
 #include "watch_manager.hpp"
 
+#include <swmrd/config/allowed_roots.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -110,6 +112,23 @@ void WatchManager::apply_config(const std::vector<config::WatchSpec>& watches) {
         }
         start(spec, WatchSource::config);
     }
+}
+
+void WatchManager::stop_control_watches_outside(const std::vector<std::string>& allowed_roots) {
+    std::vector<std::unique_ptr<Watch>> leaving;
+    for (auto it = watches_.begin(); it != watches_.end();) {
+        std::string why;
+        if ((*it)->source() == WatchSource::control &&
+            !config::is_inside_allowed_roots((*it)->spec().file, allowed_roots, &why)) {
+            spdlog::warn("config reload: control watch {} stopped: {}", (*it)->spec().name, why);
+            (*it)->request_stop(proto::EndReason::stopped);
+            leaving.push_back(std::move(*it));
+            it = watches_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    join_all(leaving);
 }
 
 void WatchManager::shutdown() {

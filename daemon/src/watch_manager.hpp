@@ -38,6 +38,10 @@ public:
     // config watch whose name a control watch already has is not started, and logged.
     void apply_config(const std::vector<config::WatchSpec>& watches);
 
+    // After a reload that narrowed allowed_roots: control watches whose file or pattern is
+    // no longer inside are stopped (reason `stopped`), each logged.
+    void stop_control_watches_outside(const std::vector<std::string>& allowed_roots);
+
     // Every run ends with `shutdown`; waits for the threads.
     void shutdown();
 

@@ -180,3 +180,57 @@ def test_a_control_watch_never_follows_a_match_out_of_the_roots(start_daemon, tm
     (end,) = sub.run("det")
     assert end.header["reason"] == "error" and end.header["seq"] == 0
     assert "allowed roots" in end.header["error"]
+
+
+def linked_file(root, outside):
+    """A file inside the root whose datasets live in `outside`, by three kinds of link."""
+    import h5py
+    import numpy as np
+    with h5py.File(outside, "w", libver="latest") as f:
+        f["keys"] = np.arange(1, 5)
+        f["data"] = np.arange(4 * 3).reshape(4, 3)
+    files = {}
+    for kind in ("external", "soft_to_external", "virtual"):
+        path = root / f"{kind}.h5"
+        with h5py.File(path, "w", libver="latest") as f:
+            f["/entry/keys/uid"] = np.arange(1, 5)
+            if kind == "external":
+                f["/entry/data/data"] = h5py.ExternalLink(str(outside), "/data")
+            elif kind == "soft_to_external":
+                f["/ext"] = h5py.ExternalLink(str(outside), "/")
+                f["/entry/data/data"] = h5py.SoftLink("/ext/data")
+            else:
+                layout = h5py.VirtualLayout(shape=(4, 3), dtype="i8")
+                layout[...] = h5py.VirtualSource(str(outside), "/data", shape=(4, 3))
+                f.create_group("/entry/data").create_virtual_dataset("data", layout)
+        files[kind] = path
+    return files
+
+
+def test_a_control_watch_never_follows_links_out_of_its_file(start_daemon, tmp_path):
+    root = tmp_path / "data"
+    root.mkdir()
+    files = linked_file(root, tmp_path / "secret.h5")
+    daemon = start_daemon(allowed_roots=[str(root)])
+    sub = daemon.subscriber("")
+    sub.wait_ready()
+    for kind, path in files.items():
+        spec = watch_spec(kind, path, timeout="1s")
+        assert daemon.request("start", watch=spec)["ok"] is True
+        messages = sub.run(kind)
+        assert [m.kind for m in messages] == ["end"], (kind, messages)
+        error = messages[0].header["error"]
+        assert messages[0].header["reason"] == "error"
+        assert "allowed roots" in error, (kind, error)
+        expected = "virtual dataset" if kind == "virtual" else "external link"
+        assert expected in error and "/entry/data/data" in error, (kind, error)
+
+
+def test_a_config_watch_is_trusted_to_follow_links(start_daemon, tmp_path):
+    daemon = start_daemon(watches=[watch_spec("cfg", tmp_path / "external.h5", timeout="1s")])
+    sub = daemon.subscriber("cfg/")
+    sub.wait_ready()
+    linked_file(tmp_path, tmp_path / "elsewhere.h5")
+    start, *frames, end = sub.run("cfg")
+    assert end.header["reason"] == "complete" and len(frames) == 4
+    assert frames[2].array(0).tolist() == [[6, 7, 8]]

@@ -91,3 +91,23 @@ def test_sighup_with_a_bad_config_keeps_the_running_one(start_daemon, tmp_path):
     assert "config reload failed" in daemon.log()
     assert [s["name"] for s in daemon.request("list")["watches"]] == ["keep"]
     assert daemon.request("ping")["ok"] is True
+
+
+def test_sighup_narrowing_allowed_roots_stops_control_watches_now_outside(start_daemon,
+                                                                        tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    daemon = start_daemon(allowed_roots=[str(tmp_path / "a"), str(tmp_path / "b")])
+    assert daemon.request("start", watch=watch_spec("in_a", tmp_path / "a" / "x.h5"))["ok"]
+    assert daemon.request("start", watch=watch_spec("in_b", tmp_path / "b" / "x.h5"))["ok"]
+    write_config(daemon.config_path, allowed_roots=[str(tmp_path / "a")], heartbeat="100ms")
+    daemon.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    names = None
+    while time.monotonic() < deadline:
+        names = [s["name"] for s in daemon.request("list")["watches"]]
+        if names == ["in_a"]:
+            break
+        time.sleep(0.05)
+    assert names == ["in_a"]
+    assert "control watch in_b stopped" in daemon.log()

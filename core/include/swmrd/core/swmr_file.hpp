@@ -29,6 +29,12 @@ public:
     const std::string& path() const noexcept;
     bool has_dataset(const std::string& dataset_path) const;
 
+    // From now on, datasets are only read from this file itself: an external link (also one
+    // reached through a soft link) is not followed, and a virtual dataset, which maps other
+    // files, is refused, each with an H5Error saying so. For readers confined to some
+    // folders (the daemon's allowed_roots), which a link could otherwise leave.
+    void confine_to_this_file();
+
     struct Impl;
     Impl& impl() const noexcept { return *impl_; }
 
