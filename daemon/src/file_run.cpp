@@ -206,7 +206,6 @@ RunOutcome FileRun::run() {
             outcome.error = "reading " + file_.path() + ": " + error.what();
         }
     }
-    send_end(outcome.reason, outcome.error);
     return outcome;
 }
 

@@ -27,9 +27,12 @@ public:
     FileRun(RunContext& context, core::SwmrFile file, std::string run_id);
     ~FileRun();
 
-    // Sends start, every frame as it becomes readable, then end; returns why it ended.
+    // Sends start and every frame as it becomes readable; returns why the run ended.
     // Errors while streaming end the run with reason `error`; nothing is thrown.
     RunOutcome run();
+    // Sends the run's end. Separate from run() so that the watch can show the run's outcome
+    // in its status before any subscriber learns of it.
+    void finish(const RunOutcome& outcome) { send_end(outcome.reason, outcome.error); }
 
 private:
     // One payload part of every frame: a dataset, or an interleaved group of datasets.

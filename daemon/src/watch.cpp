@@ -166,9 +166,10 @@ void Watch::fail_before_start(const Candidate& candidate, const std::string& err
         current_file_ = candidate.path;
         run_id_ = run_id;
     }
+    // The status first: a client reacting to the end must find the watch already failed.
+    set_state(State::failed, error);
     auto context = run_context();
     send_failed_run(context, candidate.path, run_id, error);
-    set_state(State::failed, error);
 }
 
 void Watch::run_file(const Candidate& candidate, core::SwmrFile file) {
@@ -196,6 +197,7 @@ void Watch::run_file(const Candidate& candidate, core::SwmrFile file) {
         set_state(State::failed, outcome.error);
     else
         set_state(State::idle);
+    run->finish(outcome);
 }
 
 proto::WatchStatus Watch::status() const {
