@@ -324,3 +324,42 @@ TEST_CASE("errors: reading past the extent or into a short buffer") {
                                                              dir.file("f.h5") +
                                                              " needs 6 bytes, the buffer has 1");
 }
+
+TEST_CASE("errors: a confined file refuses links out of it, and follows those within it") {
+    TempDir dir;
+    const auto outside = dir.file("outside.h5");
+    const auto linked = dir.file("linked.h5");
+    const auto python = run_process(
+        {python_path, std::string(scripts_dir) + "/make_linked.py", outside, linked}, dir.path());
+    REQUIRE_MESSAGE(python.exit_code == 0, python.err);
+
+    auto file = open_file(linked);
+    // Not confined: links are followed, as HDF5 does by default.
+    CHECK(FrameReader(file, "/external", 1).info().frame_shape == std::vector<std::uint64_t>{3});
+    CHECK(FrameReader(file, "/virtual", 1).info().frame_shape == std::vector<std::uint64_t>{3});
+
+    file.confine_to_this_file();
+    CHECK(FrameReader(file, "/inside", 1).info().frame_shape == std::vector<std::uint64_t>{3});
+    CHECK(FrameReader(file, "/group/soft_inside", 1).info().dtype == "<i8");
+
+    const auto external = error_of([&] { FrameReader(file, "/external", 1); });
+    CHECK(external == "dataset /external in " + linked +
+                          " leads through an external link (/external) to another file; a "
+                          "watch started by control reads only the file it was given, inside "
+                          "the allowed roots");
+    const auto soft = error_of([&] { FrameReader(file, "/group/soft", 1); });
+    CHECK(soft.find("dataset /group/soft in " + linked +
+                    " leads through an external link (/ext)") == 0);
+    const auto relative = error_of([&] { FrameReader(file, "/soft_relative", 1); });
+    CHECK(relative.find("dataset /soft_relative in " + linked +
+                        " leads through an external link (/ext)") == 0);
+    const auto virtual_dataset = error_of([&] { FrameReader(file, "/virtual", 1); });
+    CHECK(virtual_dataset == "dataset /virtual in " + linked +
+                                 " is a virtual dataset, which maps other files; a watch started "
+                                 "by control reads only the file it was given, inside the allowed "
+                                 "roots");
+    const auto key = error_of([&] {
+        KeyFollower(file, KeyFollowerOptions{{"/external"}, std::nullopt, Seconds(1.0)});
+    });
+    CHECK(key.find("key dataset /external in " + linked + " leads through an external link") == 0);
+}
