@@ -6,75 +6,54 @@
 
 namespace swmrd::core {
 
-namespace {
-
-struct Source {
-    std::string name;                 // the dataset path, or the interleaved name
-    std::vector<FrameReader> readers; // frame i: readers[i % N] at index i / N
-};
-
-} // namespace
-
 struct DataSource::Impl {
-    KeyFollower follower;
-    std::vector<Source> sources;
-    bool first_is_interleaved = false;
+    FrameSource source;
+    Seconds timeout;
     Seconds poll_interval;
     std::uint64_t next = 0;
     std::uint64_t readable = 0;
     std::optional<EndReason> end;
 
     Impl(const SwmrFile& file, DataSourceOptions& options)
-        : follower(file, KeyFollowerOptions{options.keys, options.finished, options.timeout}),
-          poll_interval(options.poll_interval) {}
+        : source(file, FrameSourceOptions{options.keys, options.datasets, options.interleaved,
+                                          options.finished, options.timeout}),
+          timeout(options.timeout), poll_interval(options.poll_interval) {}
 
+    void wait_for_data(std::uint64_t index);
     FrameMap frame(std::uint64_t index);
 };
 
+// The keys say the frame is there; the data may not be yet (another writer, a flush still
+// on its way). swmr_tools fails at once; waiting for the timeout first loses nothing.
+void DataSource::Impl::wait_for_data(std::uint64_t index) {
+    const auto deadline = Clock::now() + timeout;
+    while (source.data_frontier(index + 1) <= index || !source.layout_known()) {
+        if (Clock::now() >= deadline)
+            throw H5Error(source.data_shortfall(index));
+        std::this_thread::sleep_for(poll_interval);
+    }
+}
+
 FrameMap DataSource::Impl::frame(std::uint64_t index) {
+    wait_for_data(index);
     FrameMap map;
     map.index = index;
-    map.maxshape = follower.scan_shape();
-    for (auto& source : sources) {
-        const auto n = source.readers.size();
-        auto& reader = source.readers[index % n];
-        const auto local = index / n;
-        const auto& info = reader.info();
+    map.maxshape = source.scan_shape();
+    map.slice_metadata = source.slice_of(index);
+    const auto& parts = source.parts();
+    for (std::size_t p = 0; p < parts.size(); ++p) {
+        const auto at = FrameSource::locate(parts[p], index);
+        const auto& info = source.member(p, at.member);
         Array array{info.dtype, info.block_shape, std::vector<std::byte>(info.frame_bytes)};
-        reader.read(local, 1, array.bytes);
-        if (map.slice_metadata.empty() && &source == &sources.front()) {
-            map.slice_metadata = slices_of(reader.position(local));
-            // swmr_tools: an interleaved stack stands for the whole scan in its first
-            // dimension, so the frame's own index goes there.
-            if (first_is_interleaved && !map.slice_metadata.empty())
-                map.slice_metadata.front() = {index, index + 1};
-        }
-        map.data.emplace(source.name, std::move(array));
+        source.read(p, at.member, at.local, 1, array.bytes);
+        map.data.emplace(parts[p].name, std::move(array));
     }
     return map;
 }
 
 DataSource::DataSource(const SwmrFile& file, DataSourceOptions options) {
     silence_hdf5_errors_on_this_thread();
-    if (options.datasets.empty() && options.interleaved.empty())
-        throw H5Error("no dataset given for " + file.path() + ": at least one is needed");
     impl_ = std::make_unique<Impl>(file, options);
-    const auto scan_rank = impl_->follower.scan_shape().rank();
-    for (const auto& path : options.datasets) {
-        Source source{path, {}};
-        source.readers.emplace_back(file, path, scan_rank);
-        impl_->sources.push_back(std::move(source));
-    }
-    impl_->first_is_interleaved = options.datasets.empty();
-    for (const auto& [name, paths] : options.interleaved) {
-        if (paths.empty())
-            throw H5Error("interleaved datasets " + name + " of " + file.path() +
-                          " list no dataset");
-        Source source{name, {}};
-        for (const auto& path : paths)
-            source.readers.emplace_back(file, path, scan_rank);
-        impl_->sources.push_back(std::move(source));
-    }
 }
 
 DataSource::DataSource(DataSource&&) noexcept = default;
@@ -89,7 +68,7 @@ std::optional<FrameMap> DataSource::next() {
             return d.frame(d.next++);
         if (d.end)
             return std::nullopt;
-        const auto poll = d.follower.wait_for_more(d.next, d.poll_interval);
+        const auto poll = d.source.keys().wait_for_more(d.next, d.poll_interval);
         d.readable = poll.readable;
         d.end = poll.end;
     }
@@ -101,7 +80,7 @@ std::optional<EndReason> DataSource::end_reason() const noexcept {
 }
 
 const ScanShape& DataSource::scan_shape() const noexcept {
-    return impl_->follower.scan_shape();
+    return impl_->source.scan_shape();
 }
 
 } // namespace swmrd::core

@@ -10,9 +10,11 @@
 namespace swmrd::core {
 
 struct TypeDescription {
-    std::optional<std::string> dtype; // nullopt: not an integer or float of 1, 2, 4, 8 bytes
+    // nullopt: not an integer of 1, 2, 4 or 8 bytes, an IEEE float of 2, 4 or 8 bytes, or a
+    // bool (enums other than bool read as their integer type)
+    std::optional<std::string> dtype;
     std::size_t item_size = 0;
-    std::string in_words; // "compound", "16-bit float"…, for messages
+    std::string in_words; // "compound", "128-bit float (long double…)"…, for messages
 };
 
 TypeDescription describe_type(hid_t type);

@@ -28,13 +28,16 @@ struct FrameReader::Impl {
     std::uint64_t fresh_end = 0;
     FlatSelection selection;
     std::vector<hsize_t> chunk_offset;
+    std::vector<hsize_t> chunk_dims; // empty unless chunked
+    std::vector<hsize_t> max_dims;
     std::optional<FilterInfo> missing;
+    bool frame_shape_known = true;
 
     std::string what() const { return "dataset " + info.path + " in " + file_path; }
+    void set_frame_dims(const std::vector<hsize_t>& dims);
     void refresh();
     void require_extent(std::uint64_t end);
     void locate_chunk(std::uint64_t index);
-    hsize_t chunk_size();
 };
 
 void FrameReader::Impl::refresh() {
@@ -43,11 +46,14 @@ void FrameReader::Impl::refresh() {
     file_space = check_handle<SpaceHandle>(H5Dget_space(dataset.get()), describe);
     check(H5Sget_simple_extent_dims(file_space.get(), all_dims.data(), nullptr), describe);
     const auto scan_rank = info.scan_rank;
-    if (!std::equal(frame_dims.begin(), frame_dims.end(), all_dims.begin() + scan_rank))
-        throw H5Error("the frame shape of " + what() + " changed from " + shape_text(frame_dims) +
-                      " to " +
-                      shape_text({all_dims.begin() + static_cast<std::ptrdiff_t>(scan_rank),
-                                  all_dims.end()}));
+    if (!std::equal(frame_dims.begin(), frame_dims.end(), all_dims.begin() + scan_rank)) {
+        const std::vector<hsize_t> now(all_dims.begin() + static_cast<std::ptrdiff_t>(scan_rank),
+                                       all_dims.end());
+        if (frame_shape_known)
+            throw H5Error("the frame shape of " + what() + " changed from " +
+                          shape_text(frame_dims) + " to " + shape_text(now));
+        set_frame_dims(now); // created empty, sized at its first frame
+    }
     std::copy_n(all_dims.begin(), scan_rank, scan_extent.begin());
     scan_points = product(scan_extent.data(), scan_rank);
     selection.set_dims(scan_extent, frame_dims);
@@ -70,13 +76,6 @@ void FrameReader::Impl::locate_chunk(std::uint64_t index) {
     }
 }
 
-hsize_t FrameReader::Impl::chunk_size() {
-    hsize_t size = 0;
-    check(H5Dget_chunk_storage_size(dataset.get(), chunk_offset.data(), &size),
-          [this] { return "looking up a chunk of " + what(); });
-    return size;
-}
-
 FrameReader::FrameReader(const SwmrFile& file, const std::string& dataset_path,
                          std::size_t scan_rank)
     : impl_(std::make_unique<Impl>()) {
@@ -92,7 +91,8 @@ FrameReader::FrameReader(const SwmrFile& file, const std::string& dataset_path,
     const auto type = describe_type(d.type.get());
     if (!type.dtype)
         throw H5Error(d.what() + " has an unsupported type (" + type.in_words +
-                      "): only integers and floats of 1, 2, 4 or 8 bytes can be read");
+                      "): only integers of 1, 2, 4 or 8 bytes, IEEE floats of 2, 4 or 8 bytes and bools "
+                      "can be read");
     d.info.dtype = *type.dtype;
     d.info.item_size = type.item_size;
 
@@ -102,14 +102,9 @@ FrameReader::FrameReader(const SwmrFile& file, const std::string& dataset_path,
                       shape_text(extent.dims) + "), below the scan rank " +
                       std::to_string(scan_rank) + " of the keys");
     d.scan_extent.assign(extent.dims.begin(), extent.dims.begin() + scan_rank);
-    d.frame_dims.assign(extent.dims.begin() + scan_rank, extent.dims.end());
     d.all_dims = extent.dims;
+    d.max_dims = extent.max_dims;
     d.scan_points = product(d.scan_extent.data(), scan_rank);
-    d.frame_elements = product(d.frame_dims.data(), d.frame_dims.size());
-    d.info.frame_shape.assign(d.frame_dims.begin(), d.frame_dims.end());
-    d.info.block_shape.assign(scan_rank, 1);
-    d.info.block_shape.insert(d.info.block_shape.end(), d.frame_dims.begin(), d.frame_dims.end());
-    d.info.frame_bytes = d.frame_elements * d.info.item_size;
 
     auto dcpl = check_handle<PropertyHandle>(H5Dget_create_plist(d.dataset.get()), describe);
     d.info.filters = read_filters(dcpl.get(), d.what());
@@ -120,19 +115,38 @@ FrameReader::FrameReader(const SwmrFile& file, const std::string& dataset_path,
         }
     }
     if (check(H5Pget_layout(dcpl.get()), describe) == H5D_CHUNKED) {
-        std::vector<hsize_t> chunk(extent.dims.size());
-        check(H5Pget_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), describe);
-        d.info.one_frame_per_chunk =
-            std::all_of(chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(scan_rank),
-                        [](hsize_t size) { return size == 1; }) &&
-            std::equal(d.frame_dims.begin(), d.frame_dims.end(), chunk.begin() + scan_rank);
+        d.chunk_dims.resize(extent.dims.size());
+        check(H5Pget_chunk(dcpl.get(), static_cast<int>(d.chunk_dims.size()), d.chunk_dims.data()),
+              describe);
     }
-
+    d.set_frame_dims({extent.dims.begin() + static_cast<std::ptrdiff_t>(scan_rank),
+                      extent.dims.end()});
     d.file_space = check_handle<SpaceHandle>(H5Dget_space(d.dataset.get()), describe);
     const hsize_t one = 1;
     d.memory_space = check_handle<SpaceHandle>(H5Screate_simple(1, &one, nullptr), describe);
-    d.selection.set_dims(d.scan_extent, d.frame_dims);
     d.chunk_offset.assign(extent.dims.size(), 0);
+}
+
+// The frame's shape and what follows from it. A frame dimension still 0 that may grow means
+// the writer created the dataset empty and sizes it at its first frame: not known yet.
+void FrameReader::Impl::set_frame_dims(const std::vector<hsize_t>& dims) {
+    const auto scan_rank = info.scan_rank;
+    frame_dims = dims;
+    frame_shape_known = true;
+    for (std::size_t dim = 0; dim < dims.size(); ++dim)
+        if (dims[dim] == 0 && max_dims[scan_rank + dim] != 0)
+            frame_shape_known = false;
+    frame_elements = product(frame_dims.data(), frame_dims.size());
+    info.frame_shape.assign(frame_dims.begin(), frame_dims.end());
+    info.block_shape.assign(scan_rank, 1);
+    info.block_shape.insert(info.block_shape.end(), frame_dims.begin(), frame_dims.end());
+    info.frame_bytes = frame_elements * info.item_size;
+    info.one_frame_per_chunk =
+        !chunk_dims.empty() &&
+        std::all_of(chunk_dims.begin(), chunk_dims.begin() + static_cast<std::ptrdiff_t>(scan_rank),
+                    [](hsize_t size) { return size == 1; }) &&
+        std::equal(frame_dims.begin(), frame_dims.end(), chunk_dims.begin() + scan_rank);
+    selection.set_dims(scan_extent, frame_dims);
 }
 
 FrameReader::FrameReader(FrameReader&&) noexcept = default;
@@ -198,19 +212,50 @@ std::size_t FrameReader::stored_chunk_size(std::uint64_t index) {
     if (!d.info.one_frame_per_chunk)
         throw H5Error("cannot read frame " + std::to_string(index) + " of " + d.what() +
                       " as a chunk: its chunks do not hold exactly one frame each");
+    // A frame past what was read after its key needs a refresh first: HDF5's cached chunk
+    // index may not know its chunk yet, whether or not the extent grew (a fixed max shape
+    // never grows, and its chunk lookups then fail as "not allocated").
+    if (index + 1 > d.fresh_end) {
+        d.refresh();
+        d.fresh_end = index + 1;
+    }
     d.locate_chunk(index);
-    auto size = d.chunk_size();
+    hsize_t size = 0;
+    if (H5Dget_chunk_storage_size(d.dataset.get(), d.chunk_offset.data(), &size) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        size = 0;
+    }
     if (size == 0) {
         // Chunks are written once, so a chunk the cached index does not know yet is the only
         // staleness possible here: refresh only then, not per frame.
         d.refresh();
         d.locate_chunk(index);
-        size = d.chunk_size();
+        if (H5Dget_chunk_storage_size(d.dataset.get(), d.chunk_offset.data(), &size) < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            size = 0;
+        }
         if (size == 0)
             throw H5Error("the chunk of frame " + std::to_string(index) + " of " + d.what() +
                           " is not written yet");
     }
     return size;
+}
+
+bool FrameReader::frame_shape_known() const noexcept {
+    return impl_->frame_shape_known;
+}
+
+std::uint64_t FrameReader::frames_held() const noexcept {
+    return impl_->scan_points;
+}
+
+void FrameReader::refresh() {
+    silence_hdf5_errors_on_this_thread();
+    impl_->refresh();
+}
+
+std::vector<std::uint64_t> FrameReader::extent() const {
+    return {impl_->all_dims.begin(), impl_->all_dims.end()};
 }
 
 void FrameReader::read_chunk(std::uint64_t index, std::span<std::byte> out) {

@@ -19,65 +19,43 @@ namespace {
 // geometrically larger windows.
 constexpr hsize_t first_window = 1024;
 constexpr hsize_t max_window = 65536;
-constexpr std::size_t max_finished_size = 16;
+
+// Keys and the finished flag are read as doubles, whatever their type in the file: HDF5
+// converts integers, floats of any size and enums (h5py's bool), so "written" is a value
+// test, as in NumPy: -0.0 is not written, NaN is.
+const hid_t value_type = H5T_NATIVE_DOUBLE;
 
 struct Key {
     std::string path;
     DatasetHandle dataset;
-    TypeHandle type; // the file's own type: reading it converts nothing
-    std::size_t item_size = 0;
     std::vector<hsize_t> dims;
     hsize_t points = 0;
     SpaceHandle space;
     FlatSelection selection;
-    std::vector<std::byte> buffer;
+    std::vector<double> values; // the window being looked at
 };
 
 struct Finished {
     std::string path;
     DatasetHandle dataset;
-    TypeHandle type;
-    std::vector<hsize_t> first; // the first element, whatever the rank
-    std::vector<hsize_t> ones;
 };
-
-// Index of the first element whose bytes are all zero, or `count`.
-std::size_t first_zero(const std::byte* data, std::size_t count, std::size_t item_size) {
-    const auto load = [&](auto zero, std::size_t i) {
-        decltype(zero) value;
-        std::memcpy(&value, data + i * sizeof value, sizeof value);
-        return value == zero;
-    };
-    for (std::size_t i = 0; i < count; ++i) {
-        bool zero = false;
-        switch (item_size) {
-        case 1:
-            zero = load(std::uint8_t{0}, i);
-            break;
-        case 2:
-            zero = load(std::uint16_t{0}, i);
-            break;
-        case 4:
-            zero = load(std::uint32_t{0}, i);
-            break;
-        case 8:
-            zero = load(std::uint64_t{0}, i);
-            break;
-        default:
-            zero = std::all_of(data + i * item_size, data + (i + 1) * item_size,
-                               [](std::byte b) { return b == std::byte{0}; });
-        }
-        if (zero)
-            return i;
-    }
-    return count;
-}
 
 std::size_t scan_rank_of(const std::vector<hsize_t>& max_dims) {
     auto rank = max_dims.size();
     while (rank > 0 && max_dims[rank - 1] == 1)
         --rank;
     return rank;
+}
+
+// Integers, floats and enums (h5py stores bool as an enum) have a numeric value.
+void require_numeric(hid_t dataset, const std::string& what, const char* purpose) {
+    auto type = check_handle<TypeHandle>(H5Dget_type(dataset),
+                                         [&] { return "reading the type of " + what; });
+    const auto type_class =
+        check(H5Tget_class(type.get()), [&] { return "reading the type of " + what; });
+    if (type_class != H5T_INTEGER && type_class != H5T_FLOAT && type_class != H5T_ENUM)
+        throw H5Error(what + " is not numeric (its type is " + type_class_name(type_class) +
+                      "): " + purpose);
 }
 
 } // namespace
@@ -101,17 +79,24 @@ struct KeyFollower::Impl {
     std::vector<Key> keys;
     std::optional<Finished> finished;
     SpaceHandle memory_space;
+    std::vector<double> merged; // the keys' product over the window being looked at
     std::uint64_t readable = 0;
     std::optional<EndReason> end;
-    bool finished_seen = false;
+    // When the finished flag was first seen set: the run ends at the first poll a grace of
+    // timeout/20 later that finds no new frame, because the last keys may land just after
+    // the flag (swmr_tools polls the keys once more, a poll interval later).
+    std::optional<Clock::time_point> finished_seen_at;
     std::optional<Clock::time_point> last_progress;
+    std::optional<std::string> warning;
 
     std::string in_file() const { return " in " + file_path; }
     void open_key(const SwmrFile& file, const std::string& path);
     void open_finished(const SwmrFile& file, const std::string& path);
     hsize_t refresh_key(Key& key);
-    std::uint64_t leading_run(Key& key, std::uint64_t from, std::uint64_t limit);
+    void read_window(Key& key, std::uint64_t at, std::uint64_t count);
+    std::uint64_t leading_run(std::uint64_t from, std::uint64_t limit);
     bool finished_set();
+    Seconds finished_grace() const { return options.timeout / 20.0; }
 };
 
 void KeyFollower::Impl::open_key(const SwmrFile& file, const std::string& path) {
@@ -119,14 +104,8 @@ void KeyFollower::Impl::open_key(const SwmrFile& file, const std::string& path) 
     key.path = path;
     key.dataset = open_dataset(file, path, "key dataset");
     const auto what = "key dataset " + path + in_file();
-    key.type = check_handle<TypeHandle>(H5Dget_type(key.dataset.get()),
-                                        [&] { return "reading the type of " + what; });
-    const auto type_class =
-        check(H5Tget_class(key.type.get()), [&] { return "reading the type of " + what; });
-    if (type_class != H5T_INTEGER)
-        throw H5Error(what + " is not integer (its type is " + type_class_name(type_class) +
-                      "): keys must be integers, 0 until their frame is written");
-    key.item_size = H5Tget_size(key.type.get());
+    require_numeric(key.dataset.get(), what,
+                    "keys must be numbers, 0 until their frame is written");
     const auto extent = dataset_extent(key.dataset.get(), what);
     key.dims = extent.dims;
     const auto rank = scan_rank_of(extent.max_dims);
@@ -149,21 +128,10 @@ void KeyFollower::Impl::open_finished(const SwmrFile& file, const std::string& p
     Finished flag;
     flag.path = path;
     flag.dataset = open_dataset(file, path, "finished dataset");
-    const auto what = "finished dataset " + path + in_file();
-    flag.type = check_handle<TypeHandle>(H5Dget_type(flag.dataset.get()),
-                                         [&] { return "reading the type of " + what; });
-    const auto type_class =
-        check(H5Tget_class(flag.type.get()), [&] { return "reading the type of " + what; });
-    if ((type_class != H5T_INTEGER && type_class != H5T_FLOAT && type_class != H5T_ENUM &&
-         type_class != H5T_BITFIELD) ||
-        H5Tget_size(flag.type.get()) > max_finished_size)
-        throw H5Error(what + " has an unsupported type (" + type_class_name(type_class) +
-                      "): it must hold a number, non-zero once the file is complete");
-    const auto extent = dataset_extent(flag.dataset.get(), what);
-    if (product(extent.dims.data(), extent.dims.size()) != 1)
-        throw H5Error(what + " must hold one value; its shape is " + shape_text(extent.dims));
-    flag.first.assign(extent.dims.size(), 0);
-    flag.ones.assign(extent.dims.size(), 1);
+    require_numeric(flag.dataset.get(), "finished dataset " + path + in_file(),
+                    "it must hold a number, non-zero once the file is complete");
+    // Its shape is looked at on every poll, as swmr_tools does: one that does not hold
+    // exactly one value is ignored then, with a warning, and may still become a flag.
     finished = std::move(flag);
 }
 
@@ -177,23 +145,37 @@ hsize_t KeyFollower::Impl::refresh_key(Key& key) {
     return key.points;
 }
 
-std::uint64_t KeyFollower::Impl::leading_run(Key& key, std::uint64_t from, std::uint64_t limit) {
+// The key's values at [at, at + count), zero past its end (a shorter key counts as zero).
+void KeyFollower::Impl::read_window(Key& key, std::uint64_t at, std::uint64_t count) {
+    key.values.assign(count, 0.0);
+    if (at >= key.points)
+        return;
+    const auto inside = std::min<std::uint64_t>(count, key.points - at);
     key.selection.set_dims(key.dims, {});
+    check(key.selection.read(key.dataset.get(), value_type, key.space.get(), memory_space.get(),
+                             at, inside, key.values.data(), sizeof(double)),
+          [&] {
+              return "reading key dataset " + key.path + " from index " + std::to_string(at) +
+                     in_file();
+          });
+}
+
+// The first index in [from, limit) where the keys' product is zero, or `limit`. The product
+// is formed as swmr_tools forms it (in double, key by key, in the order given), so even its
+// corner cases agree: NaN times a missing key is NaN, which counts as written.
+std::uint64_t KeyFollower::Impl::leading_run(std::uint64_t from, std::uint64_t limit) {
     hsize_t window = first_window;
     for (std::uint64_t at = from; at < limit;) {
         const hsize_t count = std::min<hsize_t>(window, limit - at);
-        if (key.buffer.size() < count * key.item_size)
-            key.buffer.resize(count * key.item_size);
-        const auto describe = [&] {
-            return "reading key dataset " + key.path + " from index " + std::to_string(at) +
-                   in_file();
-        };
-        check(key.selection.read(key.dataset.get(), key.type.get(), key.space.get(),
-                                 memory_space.get(), at, count, key.buffer.data(), key.item_size),
-              describe);
-        const auto zero = first_zero(key.buffer.data(), count, key.item_size);
-        if (zero < count)
-            return at + zero;
+        for (auto& key : keys)
+            read_window(key, at, count);
+        merged.assign(keys.front().values.begin(), keys.front().values.end());
+        for (std::size_t k = 1; k < keys.size(); ++k)
+            for (hsize_t i = 0; i < count; ++i)
+                merged[i] *= keys[k].values[i];
+        for (hsize_t i = 0; i < count; ++i)
+            if (merged[i] == 0.0)
+                return at + i;
         at += count;
         window = std::min(window * 4, max_window);
     }
@@ -205,22 +187,26 @@ bool KeyFollower::Impl::finished_set() {
     const auto describe = [&] { return "reading finished dataset " + flag.path + in_file(); };
     check(H5Drefresh(flag.dataset.get()), describe);
     auto space = check_handle<SpaceHandle>(H5Dget_space(flag.dataset.get()), describe);
-    if (check(H5Sget_simple_extent_npoints(space.get()), describe) < 1)
+    const auto points = check(H5Sget_simple_extent_npoints(space.get()), describe);
+    if (points != 1) {
+        if (!warning) {
+            const auto rank = check(H5Sget_simple_extent_ndims(space.get()), describe);
+            std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+            check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), describe);
+            warning = "finished dataset " + flag.path + in_file() + " holds " +
+                      std::to_string(points) + " values (shape " + shape_text(dims) +
+                      "), not one: it is ignored, and the run ends by its timeout";
+        }
         return false;
-    if (flag.first.empty())
-        check(H5Sselect_all(space.get()), describe);
-    else
-        check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, flag.first.data(), nullptr,
-                                  flag.ones.data(), nullptr),
-              describe);
+    }
+    check(H5Sselect_all(space.get()), describe);
     const hsize_t one = 1;
     check(H5Sset_extent_simple(memory_space.get(), 1, &one, nullptr), describe);
-    std::byte value[max_finished_size] = {};
-    check(H5Dread(flag.dataset.get(), flag.type.get(), memory_space.get(), space.get(), H5P_DEFAULT,
-                  value),
+    double value = 0.0;
+    check(H5Dread(flag.dataset.get(), value_type, memory_space.get(), space.get(), H5P_DEFAULT,
+                  &value),
           describe);
-    return std::any_of(std::begin(value), std::end(value),
-                       [](std::byte b) { return b != std::byte{0}; });
+    return value != 0.0; // NaN is set, -0.0 is not
 }
 
 KeyFollower::KeyFollower(const SwmrFile& file, KeyFollowerOptions options)
@@ -251,6 +237,9 @@ const ScanShape& KeyFollower::scan_shape() const noexcept {
 const KeyFollowerOptions& KeyFollower::options() const noexcept {
     return impl_->options;
 }
+const std::optional<std::string>& KeyFollower::warning() const noexcept {
+    return impl_->warning;
+}
 
 KeyPoll KeyFollower::poll(Clock::time_point now) {
     silence_hdf5_errors_on_this_thread();
@@ -260,29 +249,23 @@ KeyPoll KeyFollower::poll(Clock::time_point now) {
     if (!d.last_progress)
         d.last_progress = now;
 
-    // A shorter key counts as zero past its end: nothing past the shortest can be readable.
-    std::uint64_t limit = std::numeric_limits<std::uint64_t>::max();
+    // One key is taken as it is; several are multiplied over the longest one's length, a
+    // shorter key counting as zero past its end.
+    std::uint64_t limit = 0;
     for (auto& key : d.keys)
-        limit = std::min<std::uint64_t>(limit, d.refresh_key(key));
-    std::uint64_t run_end = d.readable;
-    if (limit > d.readable) {
-        // The product's leading run is the shortest of the keys' own leading runs; each key
-        // is only read as far as the ones before it allow.
-        run_end = limit;
-        for (auto& key : d.keys)
-            run_end = d.leading_run(key, d.readable, run_end);
-    }
+        limit = std::max<std::uint64_t>(limit, d.refresh_key(key));
+    const auto run_end = limit > d.readable ? d.leading_run(d.readable, limit) : d.readable;
 
     if (run_end > d.readable) {
         d.readable = run_end;
         d.last_progress = now;
     } else {
-        // swmr_tools looks at the finished flag only when no new frame came, and polls the
-        // keys once more after first seeing it: the last keys may land just after the flag.
-        if (d.finished && d.finished_set()) {
-            if (d.finished_seen)
+        // swmr_tools looks at the finished flag only when no new frame came.
+        if (d.finished_seen_at) {
+            if (now - *d.finished_seen_at >= d.finished_grace())
                 d.end = EndReason::finished;
-            d.finished_seen = true;
+        } else if (d.finished && d.finished_set()) {
+            d.finished_seen_at = now;
         }
         if (!d.end && now - *d.last_progress >= d.options.timeout)
             d.end = EndReason::timeout;

@@ -283,3 +283,58 @@ TEST_CASE("frame reader: direct chunk writes come back byte for byte (swmr-sim, 
         CHECK(frame_matches(chunk, ">i4", 0, i, 64));
     }
 }
+
+TEST_CASE("frame reader: float16, bool and other enums come out as NumPy sees them") {
+    TempDir dir;
+    {
+        TestFile f(dir.file("f.h5"));
+        // IEEE half precision, as h5py stores float16, in both byte orders.
+        for (const auto order : {H5T_ORDER_LE, H5T_ORDER_BE}) {
+            const hid_t half = H5Tcopy(H5T_IEEE_F32LE);
+            H5Tset_fields(half, 15, 10, 5, 0, 10);
+            H5Tset_size(half, 2);
+            H5Tset_ebias(half, 15);
+            H5Tset_order(half, order);
+            f.write_double(order == H5T_ORDER_LE ? "/half_le" : "/half_be", half, {{2, 2}},
+                           {1.0, -2.0, 0.5, 65504.0});
+            H5Tclose(half);
+        }
+        const hid_t boolean = H5Tenum_create(H5T_NATIVE_INT8);
+        const std::int8_t off = 0;
+        const std::int8_t on = 1;
+        H5Tenum_insert(boolean, "FALSE", &off);
+        H5Tenum_insert(boolean, "TRUE", &on);
+        f.write_typed("/bool", boolean, {{2, 2}});
+        H5Tclose(boolean);
+        const hid_t colour = H5Tenum_create(H5T_STD_I16BE);
+        for (std::int16_t value = 0; value < 3; ++value) {
+            const std::int16_t stored = value;
+            H5Tenum_insert(colour, value == 0 ? "RED" : value == 1 ? "GREEN" : "BLUE", &stored);
+        }
+        f.write_typed("/colour", colour, {{2, 2}});
+        H5Tclose(colour);
+    }
+    write_bytes(dir.file("f.h5"), "/bool", {1, 0, 0, 1});
+    write_bytes(dir.file("f.h5"), "/colour", {0, 2, 0, 1, 0, 0, 0, 2});
+    auto file = open_file(dir.file("f.h5"));
+    const auto frame_bytes = [&](const char* path, std::size_t item_size) {
+        FrameReader reader(file, path, 1);
+        std::vector<std::byte> out(2 * 2 * item_size);
+        reader.read(0, 2, out);
+        std::vector<unsigned> bytes;
+        for (auto b : out)
+            bytes.push_back(static_cast<unsigned>(b));
+        return std::make_pair(reader.info().dtype, bytes);
+    };
+    // 1.0 = 0x3c00, -2.0 = 0xc000, 0.5 = 0x3800, 65504 = 0x7bff
+    CHECK(frame_bytes("/half_le", 2) ==
+          std::make_pair(std::string("<f2"), std::vector<unsigned>{0x00, 0x3c, 0x00, 0xc0, 0x00,
+                                                                   0x38, 0xff, 0x7b}));
+    CHECK(frame_bytes("/half_be", 2) ==
+          std::make_pair(std::string(">f2"), std::vector<unsigned>{0x3c, 0x00, 0xc0, 0x00, 0x38,
+                                                                   0x00, 0x7b, 0xff}));
+    CHECK(frame_bytes("/bool", 1) ==
+          std::make_pair(std::string("|b1"), std::vector<unsigned>{1, 0, 0, 1}));
+    CHECK(frame_bytes("/colour", 2) ==
+          std::make_pair(std::string(">i2"), std::vector<unsigned>{0, 2, 0, 1, 0, 0, 0, 2}));
+}

@@ -14,6 +14,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 using namespace swmrd::core;
 using namespace swmrd::core::test;
 using namespace swmrd::test;
@@ -128,32 +130,73 @@ TEST_CASE("key follower: a fixed scan shape fully readable is complete at once")
     CHECK_FALSE(partial.poll().end);
 }
 
-TEST_CASE("key follower: the finished flag ends the run one poll after it is first seen") {
+TEST_CASE("key follower: the finished flag ends the run at the first poll a grace after it") {
     TempDir dir;
     {
         TestFile f(dir.file("f.h5"));
         f.write("/k", H5T_STD_I32LE, {{4}, {unlimited}}, ones(4));
         f.write("/finished", H5T_STD_I32LE, {{}}, {1});
         f.write("/not_finished", H5T_STD_I32LE, {{}}, {0});
+        f.write_double("/minus_zero", H5T_IEEE_F64LE, {{1}}, {-0.0});
+        f.write_double("/nan", H5T_IEEE_F32BE, {{1}}, {std::nan("")});
     }
     auto file = open_file(dir.file("f.h5"));
-    KeyFollower follower(file, keys_options({"/k"}, "/finished"));
+    // Timeout 10 s: the grace is 0.5 s.
+    auto options = keys_options({"/k"}, "/finished");
+    options.timeout = 10s;
+    KeyFollower follower(file, options);
+    const auto t0 = Clock::now();
     // New frames: the flag is not looked at.
-    const auto first = follower.poll();
+    const auto first = follower.poll(t0);
     CHECK(first.readable == 4);
     CHECK_FALSE(first.end);
-    // No new frame, flag set: seen, and the keys get one more poll.
-    CHECK_FALSE(follower.poll().end);
-    const auto last = follower.poll();
+    // No new frame, flag set: seen; the keys are polled again until the grace has passed.
+    CHECK_FALSE(follower.poll(t0 + 1ms).end);
+    CHECK_FALSE(follower.poll(t0 + 100ms).end);
+    CHECK_FALSE(follower.poll(t0 + 500ms).end);
+    const auto last = follower.poll(t0 + 502ms);
     REQUIRE(last.end);
     CHECK(*last.end == EndReason::finished);
     CHECK(last.readable == 4);
     // Over is over.
-    CHECK(*follower.poll().end == EndReason::finished);
+    CHECK(*follower.poll(t0 + 600ms).end == EndReason::finished);
 
-    KeyFollower waiting(file, keys_options({"/k"}, "/not_finished"));
-    for (int i = 0; i < 4; ++i)
-        CHECK_FALSE(waiting.poll().end);
+    // A value, not bytes: -0.0 is not set, NaN is.
+    for (const char* unset : {"/not_finished", "/minus_zero"}) {
+        options.finished = unset;
+        KeyFollower waiting(file, options);
+        for (auto at : {0ms, 1ms, 2000ms, 5000ms})
+            CHECK_FALSE(waiting.poll(t0 + at).end);
+    }
+    options.finished = "/nan";
+    KeyFollower nan(file, options);
+    nan.poll(t0);
+    nan.poll(t0 + 1ms);
+    CHECK(nan.poll(t0 + 1s).end == EndReason::finished);
+}
+
+TEST_CASE("key follower: a finished dataset that does not hold one value is ignored, warned of") {
+    TempDir dir;
+    {
+        TestFile f(dir.file("f.h5"));
+        f.write("/k", H5T_STD_I32LE, {{2}, {unlimited}}, ones(2));
+        f.write("/finished", H5T_STD_I32LE, {{2}}, {1, 1});
+    }
+    auto file = open_file(dir.file("f.h5"));
+    auto options = keys_options({"/k"}, "/finished");
+    options.timeout = 2s;
+    KeyFollower follower(file, options);
+    const auto t0 = Clock::now();
+    CHECK(follower.poll(t0).readable == 2);
+    CHECK_FALSE(follower.warning());
+    CHECK_FALSE(follower.poll(t0 + 1ms).end);
+    CHECK_FALSE(follower.poll(t0 + 1s).end);
+    REQUIRE(follower.warning());
+    CHECK(*follower.warning() ==
+          "finished dataset /finished in " + dir.file("f.h5") +
+              " holds 2 values (shape (2,)), not one: it is ignored, and the run ends by its "
+              "timeout");
+    CHECK(follower.poll(t0 + 2s).end == EndReason::timeout);
 }
 
 TEST_CASE("key follower: a key that lands after the finished flag still comes out") {
@@ -169,53 +212,81 @@ TEST_CASE("key follower: a key that lands after the finished flag still comes ou
     writer.send("flush /k");
 
     auto file = open_file(path);
-    KeyFollower follower(file, keys_options({"/k"}, "/finished"));
-    CHECK(follower.poll().readable == 2);
+    auto options = keys_options({"/k"}, "/finished");
+    options.timeout = 10s;
+    KeyFollower follower(file, options);
+    const auto t0 = Clock::now();
+    CHECK(follower.poll(t0).readable == 2);
 
     // The writer sets the flag before the last key reaches the file.
     writer.send("set /finished 0 1");
     writer.send("flush /finished");
-    const auto flag_seen = follower.poll();
+    const auto flag_seen = follower.poll(t0 + 1ms);
     CHECK(flag_seen.readable == 2);
     CHECK_FALSE(flag_seen.end);
 
     writer.send("set /k 2 3");
     writer.send("flush /k");
-    const auto extra = follower.poll();
+    // Within the grace of timeout / 20 (0.5 s) after the flag: the late key comes out.
+    const auto extra = follower.poll(t0 + 300ms);
     CHECK(extra.readable == 3);
     CHECK_FALSE(extra.end);
 
-    const auto last = follower.poll();
+    const auto last = follower.poll(t0 + 600ms);
     REQUIRE(last.end);
     CHECK(*last.end == EndReason::finished);
     CHECK(last.readable == 3);
     CHECK(writer.close() == 0);
 }
 
-TEST_CASE("key follower: the finished flag without a late key ends after exactly one more poll") {
+TEST_CASE("key follower: keys of every numeric type, either byte order; written means non-zero") {
     TempDir dir;
-    const auto path = dir.file("f.h5");
-    ScriptedWriter writer(dir.path());
-    writer.send("create " + path);
-    writer.send("key /k 2 u");
-    writer.send("finished /finished");
-    writer.send("swmr");
-    writer.send("set /k 0 1");
-    writer.send("flush /k");
+    {
+        TestFile f(dir.file("f.h5"));
+        const std::vector<std::int64_t> values{3, 1, 0, 2};
+        for (hid_t type : {H5T_STD_I8LE, H5T_STD_U8LE, H5T_STD_I16BE, H5T_STD_U16LE,
+                           H5T_STD_I32BE, H5T_STD_U32BE, H5T_STD_I64BE, H5T_STD_U64LE})
+            f.write("/int" + std::to_string(H5Tget_size(type)) +
+                        (H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "s") +
+                        (H5Tget_order(type) == H5T_ORDER_BE ? "be" : "le"),
+                    type, {{4}, {unlimited}}, values);
+        f.write_double("/f64", H5T_IEEE_F64LE, {{4}, {unlimited}}, {0.5, 1e-300, 0.0, 2});
+        f.write_double("/f32be", H5T_IEEE_F32BE, {{4}, {unlimited}}, {1, 1, -0.0, 1});
+        f.write_double("/nan", H5T_IEEE_F64BE, {{4}, {unlimited}}, {std::nan(""), 1, 0, 1});
+        // h5py's bool: an enum of FALSE = 0 and TRUE = 1.
+        const hid_t boolean = H5Tenum_create(H5T_NATIVE_INT8);
+        const std::int8_t off = 0;
+        const std::int8_t on = 1;
+        H5Tenum_insert(boolean, "FALSE", &off);
+        H5Tenum_insert(boolean, "TRUE", &on);
+        f.write_typed("/bool", boolean, {{4}, {unlimited}});
+        H5Tclose(boolean);
+        // swmr_tools' own mock scans: float64 keys made with np.zeros, set to 1 frame by frame.
+        f.write_double("/zeros", H5T_IEEE_F64LE, {{2, 3, 1}, {2, 3, 1}}, {1, 1, 1, 1, 0, 0});
+    }
+    write_bytes(dir.file("f.h5"), "/bool", {1, 1, 0, 1});
+    for (const char* key : {"/int1sle", "/int1ule", "/int2sbe", "/int2ule", "/int4sbe",
+                            "/int4ube", "/int8sbe", "/int8ule", "/f64", "/f32be", "/nan", "/bool"})
+        CHECK_MESSAGE(poll_once(dir.file("f.h5"), {key}).readable == 2, key);
+    CHECK(poll_once(dir.file("f.h5"), {"/zeros"}).readable == 4);
+    // Several keys of different types together.
+    CHECK(poll_once(dir.file("f.h5"), {"/f64", "/int2sbe", "/bool"}).readable == 2);
+}
 
-    auto file = open_file(path);
-    KeyFollower follower(file, keys_options({"/k"}, "/finished"));
-    CHECK(follower.poll().readable == 1);
-    CHECK_FALSE(follower.poll().end); // flag still 0
-
-    writer.send("set /finished 0 1");
-    writer.send("flush /finished");
-    CHECK_FALSE(follower.poll().end);
-    const auto last = follower.poll();
-    REQUIRE(last.end);
-    CHECK(*last.end == EndReason::finished);
-    CHECK(last.readable == 1);
-    CHECK(writer.close() == 0);
+TEST_CASE("key follower: several keys multiply as swmr_tools multiplies them") {
+    TempDir dir;
+    {
+        TestFile f(dir.file("f.h5"));
+        f.write("/long", H5T_STD_I32LE, {{6}, {unlimited}}, {1, 1, 1, 1, 1, 1});
+        f.write("/short", H5T_STD_I32LE, {{3}, {unlimited}}, {1, 1, 1});
+        f.write_double("/nan_past", H5T_IEEE_F64LE, {{5}, {unlimited}},
+                       {1, 1, 1, std::nan(""), 0});
+    }
+    // A shorter key counts as zero past its end…
+    CHECK(poll_once(dir.file("f.h5"), {"/long", "/short"}).readable == 3);
+    CHECK(poll_once(dir.file("f.h5"), {"/short", "/long"}).readable == 3);
+    // …but NaN times that zero is NaN, which is non-zero.
+    CHECK(poll_once(dir.file("f.h5"), {"/nan_past", "/short"}).readable == 4);
 }
 
 TEST_CASE("key follower: a consumer that was busy restarts the timeout when it waits again") {

@@ -87,6 +87,19 @@ void TestFile::write_typed(const std::string& path, hid_t type, const DatasetSpe
     H5Dclose(create(path, type, spec));
 }
 
+void write_bytes(const std::string& file, const std::string& path,
+                 const std::vector<unsigned char>& bytes) {
+    const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t dataset = H5Dopen2(f, path.c_str(), H5P_DEFAULT);
+    const hid_t type = H5Dget_type(dataset);
+    const herr_t status = H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
+    H5Tclose(type);
+    H5Dclose(dataset);
+    H5Fclose(f);
+    if (status < 0)
+        throw std::runtime_error("test file: writing " + path + " of " + file);
+}
+
 std::vector<std::int64_t> pattern_frames(std::uint64_t dataset, std::uint64_t count,
                                          std::uint64_t elements, std::size_t item_size) {
     std::vector<std::int64_t> values;

@@ -47,6 +47,11 @@ private:
     hid_t file_ = -1;
 };
 
+// Writes `bytes` as they are into dataset `path` of the closed file `file` (its own type:
+// enums and other types HDF5 does not convert to from integers).
+void write_bytes(const std::string& file, const std::string& path,
+                 const std::vector<unsigned char>& bytes);
+
 // Fills `count` frames of `elements` values with swmr-sim's pattern for dataset `dataset`.
 std::vector<std::int64_t> pattern_frames(std::uint64_t dataset, std::uint64_t count,
                                          std::uint64_t elements, std::size_t item_size);

@@ -2,8 +2,7 @@
 // swmr_tools' DataSource in C++: iterate the readable frames of a live SWMR file as a map
 // path -> frame, with the slice metadata of each scan point.
 
-#include "swmrd/core/frame_reader.hpp"
-#include "swmrd/core/key_follower.hpp"
+#include "swmrd/core/frame_source.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace swmrd::core {
@@ -38,7 +38,8 @@ struct DataSourceOptions {
     std::vector<std::string> keys;
     std::vector<std::string> datasets;
     // name -> datasets whose frames alternate: frame i comes from dataset i % N at i / N.
-    std::map<std::string, std::vector<std::string>> interleaved;
+    // In the order given, after the plain datasets, as swmr_tools orders its output.
+    std::vector<std::pair<std::string, std::vector<std::string>>> interleaved;
     std::optional<std::string> finished;
     Seconds timeout{10.0};
     Seconds poll_interval = std::chrono::milliseconds(10);
@@ -53,7 +54,8 @@ public:
     ~DataSource();
 
     // Blocks until the next frame is readable and returns it; nullopt once the run is over
-    // (then end_reason() says why). Frames come in index order, each once.
+    // (then end_reason() says why). Frames come in index order, each once. Keys that run
+    // ahead of the data are waited on for the timeout, then throw H5Error naming the dataset.
     std::optional<FrameMap> next();
     std::optional<EndReason> end_reason() const noexcept;
     const ScanShape& scan_shape() const noexcept;

@@ -38,7 +38,8 @@ struct DatasetInfo {
 class FrameReader {
 public:
     // Throws H5Error naming the dataset when it is missing, has a rank below `scan_rank`, or
-    // has a type other than integer or float of 1, 2, 4 or 8 bytes.
+    // has a type other than an integer of 1, 2, 4 or 8 bytes, an IEEE float of 2, 4 or 8
+    // bytes or a bool.
     FrameReader(const SwmrFile& file, const std::string& dataset_path, std::size_t scan_rank);
     FrameReader(FrameReader&&) noexcept;
     FrameReader& operator=(FrameReader&&) noexcept;
@@ -48,6 +49,17 @@ public:
 
     // The first filter HDF5 cannot decode here, if any: a raw read would fail on it.
     std::optional<FilterInfo> missing_filter() const;
+
+    // False while a frame dimension is still 0 though it may grow: a writer that creates the
+    // dataset empty sizes it at its first frame. refresh() picks the shape up; until then
+    // info() shows the zero.
+    bool frame_shape_known() const noexcept;
+    // Frames the dataset holds in its scan dimensions, as of the last refresh.
+    std::uint64_t frames_held() const noexcept;
+    // Picks up the dataset's current extent (and a frame shape that became known).
+    void refresh();
+    // The dataset's whole extent as of the last refresh, for messages.
+    std::vector<std::uint64_t> extent() const;
 
     // Scan position of frame `index`, unravelled over the dataset's current extent in the
     // scan dimensions (refreshed when the index lies past it).

@@ -18,7 +18,8 @@ namespace swmrd::core {
 using Seconds = std::chrono::duration<double>;
 
 enum class EndReason {
-    finished, // the finished dataset turned non-zero, and the keys were polled once more
+    finished, // the finished dataset turned non-zero, and the keys were polled once more a
+              // grace of timeout/20 later
     complete, // every point of a fixed scan shape is readable
     timeout,  // no new frame for `timeout`
 };
@@ -32,7 +33,8 @@ struct KeyFollowerOptions {
 
 struct KeyPoll {
     // Frames [0, readable) are readable: the leading run of the element-wise product of the
-    // flattened keys. Never decreases from one poll to the next.
+    // flattened keys, as values (NaN is written, -0.0 is not). Never decreases from one poll
+    // to the next.
     std::uint64_t readable = 0;
     // Set once the run is over; `readable` is then final. Stays set on later polls.
     std::optional<EndReason> end;
@@ -40,8 +42,9 @@ struct KeyPoll {
 
 class KeyFollower {
 public:
-    // Validates the keys (they exist, are integer, share one scan rank) and the finished
-    // dataset (exists, is a scalar or one element); throws H5Error naming the offending path.
+    // Validates the keys (they exist, are numeric: integer, float or enum such as h5py's bool,
+    // and share one scan rank) and the finished dataset (exists, is numeric); throws H5Error
+    // naming the offending path.
     KeyFollower(const SwmrFile& file, KeyFollowerOptions options);
     KeyFollower(KeyFollower&&) noexcept;
     KeyFollower& operator=(KeyFollower&&) noexcept;
@@ -49,6 +52,9 @@ public:
 
     const ScanShape& scan_shape() const noexcept;
     const KeyFollowerOptions& options() const noexcept;
+    // Set once something is ignored rather than failing the run, as swmr_tools does: a
+    // finished dataset that does not hold exactly one value.
+    const std::optional<std::string>& warning() const noexcept;
 
     // Refreshes the keys and the finished dataset once and returns at once. Reads only the
     // part of the keys past what is already known to be readable. `now` drives the timeout.
