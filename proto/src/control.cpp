@@ -28,7 +28,7 @@ template <class F> std::string packed(F&& pack) {
 }
 
 void pack_status(Writer& w, const WatchStatus& s) {
-    w.map(11);
+    w.map(13);
     w.key("name");
     w.string(s.name);
     w.key("file");
@@ -51,6 +51,10 @@ void pack_status(Writer& w, const WatchStatus& s) {
     w.uint(s.dropped);
     w.key("error");
     w.optional_string(s.error);
+    w.key("file_state");
+    w.optional_string(s.file_state);
+    w.key("warning");
+    w.optional_string(s.warning);
 }
 
 // The map at `path`, a field of `fields`.
@@ -71,6 +75,11 @@ WatchStatus read_status(const Fields& fields) {
     s.last_index = fields.integer("last_index");
     s.dropped = fields.uint("dropped");
     s.error = fields.optional_string("error");
+    // Added after the first release: a daemon that predates them does not send them.
+    if (fields.find("file_state"))
+        s.file_state = fields.optional_string("file_state");
+    if (fields.find("warning"))
+        s.warning = fields.optional_string("warning");
     return s;
 }
 

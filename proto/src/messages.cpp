@@ -117,7 +117,8 @@ void pack(Writer& w, const StartHeader& h) {
     w.array(h.datasets.size());
     for (const DatasetDescription& d : h.datasets) {
         const bool chunk = d.encoding == Encoding::chunk;
-        w.map(chunk ? 5 : 4);
+        const bool group = !d.members.empty();
+        w.map(4 + (chunk ? 1 : 0) + (group ? 1 : 0));
         w.key("path");
         w.string(d.path);
         w.key("dtype");
@@ -130,6 +131,19 @@ void pack(Writer& w, const StartHeader& h) {
             w.key("filters");
             pack_filters(w, d.filters);
         }
+        if (group) {
+            w.key("members");
+            w.array(d.members.size());
+            for (const MemberDescription& m : d.members) {
+                w.map(3);
+                w.key("path");
+                w.string(m.path);
+                w.key("dtype");
+                w.string(m.dtype);
+                w.key("frame_shape");
+                pack_dims(w, m.frame_shape);
+            }
+        }
     }
 }
 
@@ -138,9 +152,12 @@ std::size_t size_hint(const StartHeader& h) {
         envelope_size(h.envelope) + 160 + 2 * h.file.size() + 9 * h.scan_shape.size();
     for (const std::string& key : h.keys)
         size += 5 + key.size();
-    for (const DatasetDescription& d : h.datasets)
+    for (const DatasetDescription& d : h.datasets) {
         size += 48 + d.path.size() + d.dtype.size() + 9 * d.frame_shape.size() +
                 filters_size(d.filters);
+        for (const MemberDescription& m : d.members)
+            size += 48 + m.path.size() + m.dtype.size() + 9 * m.frame_shape.size();
+    }
     return size;
 }
 
@@ -352,6 +369,13 @@ StartHeader read_start(const Fields& fields) {
         d.dtype = entry.string("dtype");
         d.frame_shape = read_dims(entry, "frame_shape");
         read_encoding(entry, d);
+        const Path members_path(at, "members");
+        if (const auto* members = entry.find("members"))
+            for_each_item(*members, members_path, [&](const msgpack::object& m, const Path& m_at) {
+                const Fields member(detail::as_map(m, m_at), m_at);
+                d.members.push_back({member.string("path"), member.string("dtype"),
+                                     read_dims(member, "frame_shape")});
+            });
         h.datasets.push_back(std::move(d));
     });
     return h;

@@ -65,6 +65,27 @@ StartHeader start_partial_unlimited() {
     return h;
 }
 
+// odin-data: two writers, one file each, frames alternating; the members may differ.
+StartHeader start_interleaved() {
+    StartHeader h;
+    h.envelope = envelope("odin", 0);
+    h.file = "/data/odin/scan-7.h5";
+    h.keys = {"/entry/uid"};
+    h.finished = std::nullopt;
+    h.timeout = 5.0;
+    h.scan_rank = 1;
+    h.scan_shape = {std::nullopt};
+    h.first_index = 0;
+    h.datasets = {{"stack",
+                   "<u2",
+                   {256, 512},
+                   Encoding::raw,
+                   {},
+                   {{"/entry/odin1/data", "<u2", {256, 512}},
+                    {"/entry/odin2/data", ">u4", {256, 512}}}}};
+    return h;
+}
+
 FrameHeader frame_raw() {
     FrameHeader h;
     h.envelope = envelope("det1", 8);
@@ -218,6 +239,7 @@ WatchStatus streaming_status() {
     s.bytes = 756; // 7 frames of 100 + 8 bytes
     s.last_index = 6;
     s.dropped = 0;
+    s.file_state = "running";
     return s;
 }
 
@@ -233,6 +255,9 @@ WatchStatus failed_status() {
     s.dropped = 3;
     s.error = "cannot open /data/µ-scan/eiger_000001.h5: \"unable to lock file\"\n"
               "(still failing after the 10 s timeout)";
+    s.file_state = "failed";
+    s.warning = "finished dataset /entry/finished in /data/µ-scan/eiger_000001.h5 holds 2 "
+                "values (shape (2,)), not one: it is ignored, and the run ends by its timeout";
     return s;
 }
 
@@ -247,6 +272,7 @@ std::vector<Vector> all_vectors() {
         {"start_raw", start_raw()},
         {"start_chunk", start_chunk()},
         {"start_partial_unlimited", start_partial_unlimited()},
+        {"start_interleaved", start_interleaved()},
         {"frame_raw", frame_raw()},
         {"frame_chunk", frame_chunk()},
         {"frame_chunk_two_filters", frame_chunk_two_filters()},

@@ -57,7 +57,9 @@ TEST_CASE("status is one key: value line per field") {
                               "bytes:        2048 (2KiB)\n"
                               "last_index:   -\n"
                               "dropped:      0\n"
-                              "error:        -\n");
+                              "error:        -\n"
+                              "file_state:   -\n"
+                              "warning:      -\n");
 }
 
 TEST_CASE("start and stop answer in one line") {

@@ -83,6 +83,8 @@ std::string format_status(const proto::WatchStatus& s) {
         {"last_index", last_index_text(s.last_index)},
         {"dropped", std::to_string(s.dropped)},
         {"error", s.error.value_or("-")},
+        {"file_state", s.file_state.value_or("-")},
+        {"warning", s.warning.value_or("-")},
     };
     std::string out;
     for (const auto& [key, value] : fields)

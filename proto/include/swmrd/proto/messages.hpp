@@ -43,6 +43,14 @@ struct Envelope {
     bool operator==(const Envelope&) const = default;
 };
 
+// A dataset of an interleaved group, in `start.datasets[].members`.
+struct MemberDescription {
+    std::string path;
+    std::string dtype;
+    std::vector<std::uint64_t> frame_shape;
+    bool operator==(const MemberDescription&) const = default;
+};
+
 // An entry of `start.datasets`: what each payload part of the run's frames will be.
 struct DatasetDescription {
     std::string path;
@@ -50,6 +58,9 @@ struct DatasetDescription {
     std::vector<std::uint64_t> frame_shape;
     Encoding encoding = Encoding::raw;
     std::vector<Filter> filters; // sent only for chunk
+    // Sent only for an interleaved group: its datasets in order (frame i comes from member
+    // i % N); `dtype` and `frame_shape` above are then the first member's.
+    std::vector<MemberDescription> members;
     bool operator==(const DatasetDescription&) const = default;
 };
 
