@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace swmrd::daemon {
 
@@ -17,9 +18,12 @@ public:
     DirectoryEvents(const DirectoryEvents&) = delete;
     DirectoryEvents& operator=(const DirectoryEvents&) = delete;
 
-    // Returns when a file is created, moved in or closed after writing in the folder (true),
-    // or when `wake_fd` becomes readable (a stop) or `timeout` passes (false).
-    bool wait(std::chrono::milliseconds timeout, int wake_fd);
+    // Returns when a file is created, moved in or out, deleted, closed after writing or has
+    // its attributes changed in the folder (true), or when `wake_fd` becomes readable (a
+    // stop) or `timeout` passes (false). `names`, when given, receives the names of the
+    // files the events were about; an empty name when the kernel's queue overflowed.
+    bool wait(std::chrono::milliseconds timeout, int wake_fd,
+              std::vector<std::string>* names = nullptr);
 
     bool active() const noexcept { return watch_ >= 0; }
 

@@ -1,19 +1,30 @@
 #pragma once
-// Decides which file a watch runs next.
+// Decides which file a watch runs next, and remembers what became of each file.
 //
-// A plain path: the file at the path, each time it is a new file (another identity: device,
-// inode and birth time, or the same identity truncated and written anew: smaller than when
-// its run ended), so a scan that replaces or rewrites the file starts a new run and the
-// file just run is not run again.
-// A glob pattern: at first, the newest existing match if it is still being written
-// (modified within the watch's timeout); then every new match as it appears, oldest first.
+// A plain path: the file at the path. A glob pattern: at first, the newest existing match if
+// it is still being written (modified within the watch's timeout), the others being history;
+// then every new match as it appears, oldest first.
+//
+// Each file the watch has met is in one state: `opening` (there, not readable as SWMR yet),
+// `running`, `done` (its run ended: finished, complete, timeout or stopped) or `failed` (its
+// opening timed out, or its run hit an error). A failed file is run again once it changes
+// (size or modification time), after a pause that doubles with each failure (1 s up to a
+// minute): the writer that had not started SWMR mode, or a read that failed mid-scan, gets
+// another chance, and a file that stays broken while it grows does not flood the log.
+// A done file is run again only as another file: replaced (another identity) or truncated
+// and written anew in place (smaller than when it was done).
+//
+// A pattern over a folder of many files costs little: names already met are not looked at
+// again unless the folder's events (inotify) name them, or they failed.
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace swmrd::daemon {
 
@@ -28,10 +39,14 @@ struct Candidate {
     std::string path;
     FileIdentity identity;
     std::uint64_t size = 0;
+    std::int64_t modified_ns = 0;
 };
 
 // The regular file at `path` now, or nullopt when there is none.
 std::optional<Candidate> identify(const std::string& path);
+
+enum class FileState { opening, running, done, failed };
+const char* to_string(FileState state) noexcept;
 
 class FileSelector {
 public:
@@ -41,18 +56,38 @@ public:
     // The file to run next, if one is there; nullopt: keep waiting.
     std::optional<Candidate> next();
 
-    // That file has had its run (or failed for good): never pick it again.
-    void done(const Candidate& candidate);
+    // What became of `candidate` (a `done` or `failed` file records its size and time now).
+    void mark(const Candidate& candidate, FileState state);
+    std::optional<FileState> state_of(const std::string& path) const;
+
+    // Names in the watched folder that events reported changed: looked at again next time.
+    // An empty name means "anything may have changed" (the event queue overflowed).
+    void changed(const std::vector<std::string>& names);
+
+    // Files looked at (statx) so far: what a pattern watch over a large folder costs.
+    std::uint64_t files_examined() const noexcept { return files_examined_; }
 
 private:
+    struct Known {
+        Candidate file; // as last looked at
+        std::optional<FileState> state;
+        std::uint64_t size_then = 0; // at the last mark
+        std::int64_t modified_then = 0;
+        unsigned failures = 0; // in a row
+        std::chrono::steady_clock::time_point retry_after{};
+    };
+    std::optional<Candidate> examine(const std::string& path);
+    bool eligible(const Known& known) const;
     std::optional<Candidate> next_of_pattern();
-    bool is_done(const Candidate& candidate) const;
 
     std::string file_;
     bool is_pattern_;
     std::chrono::duration<double> still_written_within_;
     bool first_scan_done_ = false;
-    std::map<FileIdentity, std::uint64_t> done_; // and the file's size when it was done
+    bool everything_changed_ = false;
+    std::map<std::string, Known> known_;
+    std::set<std::string> changed_;
+    std::uint64_t files_examined_ = 0;
 };
 
 } // namespace swmrd::daemon

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace swmrd::daemon {
 
@@ -26,6 +27,8 @@ struct RunContext {
     std::function<std::optional<proto::EndReason>()> stop_reason;
     // Sleeps up to `duration`, returning early on a stop.
     std::function<void(std::chrono::microseconds)> sleep;
+    // Something the run ignores rather than fails on: logged once, shown in status.
+    std::function<void(const std::string&)> warn;
 };
 
 double unix_time_now();

@@ -19,6 +19,8 @@ namespace {
 // How often a watch looks for its file while there is none, when no inotify event wakes it
 // first (network filesystems): cheap (a stat or a glob), and short next to a scan's set-up.
 constexpr std::chrono::milliseconds look_for_file_interval{100};
+// The longest a pattern watch goes without listing its folder when no event wakes it.
+constexpr std::chrono::milliseconds max_look_interval{2000};
 // How often it retries a file that exists but cannot be opened for SWMR reading yet.
 constexpr std::chrono::milliseconds retry_open_interval{20};
 
@@ -89,6 +91,8 @@ void Watch::set_state(State state, std::optional<std::string> error) {
 void Watch::run() {
     FileSelector selector(spec_.file, spec_.is_pattern(), spec_.timeout);
     DirectoryEvents folder(folder_to_watch(spec_.file));
+    std::vector<std::string> changed;
+    auto look_interval = look_for_file_interval;
     // A file that exists but does not open yet: since when, so that an opening problem that
     // outlasts the timeout is reported instead of retried forever.
     // (A plain value and a flag: GCC 12 misreads an optional here as maybe-uninitialised.)
@@ -99,14 +103,22 @@ void Watch::run() {
     while (!stop_reason()) {
         auto candidate = selector.next();
         if (!candidate) {
-            folder.wait(look_for_file_interval, stop_fd_);
+            // A pattern over a large folder is listed again on the folder's events; without
+            // them (a network filesystem), at intervals that grow while nothing turns up.
+            changed.clear();
+            const bool woken = folder.wait(look_interval, stop_fd_, &changed);
+            selector.changed(changed);
+            if (spec_.is_pattern())
+                look_interval = woken ? look_for_file_interval
+                                      : std::min(look_interval * 2, max_look_interval);
             continue;
         }
+        look_interval = look_for_file_interval;
         std::string why;
         if (allowed_roots_ &&
             !config::is_inside_allowed_roots(candidate->path, *allowed_roots_, &why)) {
             fail_before_start(*candidate, why);
-            selector.done(*candidate);
+            selector.mark(*candidate, FileState::failed);
             continue;
         }
         try {
@@ -119,16 +131,15 @@ void Watch::run() {
                     opening_since = now;
                 }
                 if (now - opening_since < spec_.timeout) {
-                    std::lock_guard lock(mutex_);
-                    if (state_ != State::failed)
-                        state_ = State::waiting;
+                    selector.mark(*candidate, FileState::opening);
+                    set_file(candidate->path, FileState::opening);
                 } else {
                     fail_before_start(*candidate, candidate->path +
                                                       " could not be opened for SWMR reading "
                                                       "within the watch's timeout (" +
                                                       config::format_duration(spec_.timeout) +
                                                       "): " + why);
-                    selector.done(*candidate);
+                    selector.mark(*candidate, FileState::failed);
                     opening = false;
                 }
                 sleep_for(retry_open_interval);
@@ -138,12 +149,14 @@ void Watch::run() {
             // Links could leave the allowed roots that the file itself is inside.
             if (allowed_roots_)
                 file->confine_to_this_file();
-            run_file(*candidate, std::move(*file));
+            selector.mark(*candidate, FileState::running);
+            const bool ran_to_its_end = run_file(*candidate, std::move(*file));
+            selector.mark(*candidate, ran_to_its_end ? FileState::done : FileState::failed);
         } catch (const std::exception& error) {
-            // Not HDF5, unreadable: this file will not become readable by waiting.
+            // Not HDF5, unreadable: tried again only once the file changes.
             fail_before_start(*candidate, error.what());
+            selector.mark(*candidate, FileState::failed);
         }
-        selector.done(*candidate);
     }
     set_state(State::stopped);
 }
@@ -155,24 +168,70 @@ RunContext Watch::run_context() {
                       delivery_,
                       counters_,
                       [this] { return stop_reason(); },
-                      [this](std::chrono::microseconds d) { sleep_for(d); }};
+                      [this](std::chrono::microseconds d) { sleep_for(d); },
+                      [this](const std::string& warning) {
+                          spdlog::warn("{}: {}", spec_.name, warning);
+                          std::lock_guard lock(mutex_);
+                          warning_ = warning;
+                      }};
+}
+
+void Watch::set_file(const std::string& path, FileState state) {
+    std::lock_guard lock(mutex_);
+    if (current_file_ != path)
+        warning_.reset();
+    current_file_ = path;
+    file_state_ = state;
+    if (state == FileState::opening && state_ != State::failed)
+        state_ = State::waiting;
 }
 
 void Watch::fail_before_start(const Candidate& candidate, const std::string& error) {
     auto run_id = new_run_id();
     spdlog::error("{}: {}", spec_.name, error);
+    set_file(candidate.path, FileState::failed);
     {
         std::lock_guard lock(mutex_);
-        current_file_ = candidate.path;
         run_id_ = run_id;
     }
     // The status first: a client reacting to the end must find the watch already failed.
     set_state(State::failed, error);
     auto context = run_context();
-    send_failed_run(context, candidate.path, run_id, error);
+    send_lone_end(context, candidate.path, run_id, proto::EndReason::error, error);
 }
 
-void Watch::run_file(const Candidate& candidate, core::SwmrFile file) {
+namespace {
+
+// Whether the file at the run's path is still the one it opened, as it grew.
+class FileCheck {
+public:
+    explicit FileCheck(const Candidate& opened) : opened_(opened), largest_(opened.size) {}
+    std::optional<std::string> operator()() {
+        const auto now = identify(opened_.path);
+        if (!now)
+            return opened_.path + " was deleted while its run was live";
+        if (now->identity != opened_.identity)
+            return opened_.path + " was replaced by another file while its run was live";
+        if (now->size < largest_)
+            return opened_.path + " was truncated (from " + std::to_string(largest_) + " to " +
+                   std::to_string(now->size) +
+                   " bytes) while its run was live: it is being written anew";
+        largest_ = now->size;
+        return std::nullopt;
+    }
+
+private:
+    Candidate opened_;
+    std::uint64_t largest_;
+};
+
+bool ran_to_its_end(const RunOutcome& outcome) {
+    return outcome.reason != proto::EndReason::error;
+}
+
+} // namespace
+
+bool Watch::run_file(const Candidate& candidate, core::SwmrFile file) {
     auto run_id = new_run_id();
     auto context = run_context();
     std::optional<FileRun> run;
@@ -180,24 +239,26 @@ void Watch::run_file(const Candidate& candidate, core::SwmrFile file) {
         run.emplace(context, std::move(file), run_id);
     } catch (const std::exception& error) {
         fail_before_start(candidate, candidate.path + ": " + error.what());
-        return;
+        return false;
     }
+    set_file(candidate.path, FileState::running);
     {
         std::lock_guard lock(mutex_);
-        current_file_ = candidate.path;
         run_id_ = run_id;
         state_ = State::streaming;
         error_.reset();
     }
     spdlog::info("{}: run {} of {} started", spec_.name, run_id, candidate.path);
-    const auto outcome = run->run();
+    const auto outcome = run->run(FileCheck(candidate));
     spdlog::info("{}: run {} ended: {}{}", spec_.name, run_id, proto::to_string(outcome.reason),
                  outcome.error ? ": " + *outcome.error : "");
+    set_file(candidate.path, ran_to_its_end(outcome) ? FileState::done : FileState::failed);
     if (outcome.error)
         set_state(State::failed, outcome.error);
     else
         set_state(State::idle);
     run->finish(outcome);
+    return ran_to_its_end(outcome);
 }
 
 proto::WatchStatus Watch::status() const {
@@ -213,6 +274,9 @@ proto::WatchStatus Watch::status() const {
         status.current_file = current_file_;
         status.run = run_id_;
         status.error = error_;
+        if (file_state_)
+            status.file_state = to_string(*file_state_);
+        status.warning = warning_;
     }
     status.frames = counters_->frames.load();
     status.bytes = counters_->bytes.load();

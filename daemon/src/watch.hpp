@@ -55,7 +55,9 @@ private:
     enum class State { waiting, streaming, idle, stopped, failed };
 
     void run();
-    void run_file(const Candidate& candidate, core::SwmrFile file);
+    // True when the run ended as runs do (finished, complete, timeout, stopped).
+    bool run_file(const Candidate& candidate, core::SwmrFile file);
+    void set_file(const std::string& path, FileState state);
     void fail_before_start(const Candidate& candidate, const std::string& error);
     RunContext run_context();
     void set_state(State state, std::optional<std::string> error = std::nullopt);
@@ -77,6 +79,8 @@ private:
     std::optional<std::string> current_file_;
     std::optional<std::string> run_id_;
     std::optional<std::string> error_;
+    std::optional<FileState> file_state_;
+    std::optional<std::string> warning_;
 
     // Readable once a stop is requested: wakes a wait on the file's folder at once.
     int stop_fd_ = -1;

@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 namespace fs = std::filesystem;
 using swmrd::daemon::FileSelector;
+using swmrd::daemon::FileState;
 
 namespace {
 
@@ -42,7 +44,7 @@ TEST_CASE("a file watch runs the file at its path once, and again when it is rep
     auto first = selector.next();
     REQUIRE(first);
     CHECK(first->path == path.string());
-    selector.done(*first);
+    selector.mark(*first, FileState::done);
     CHECK_FALSE(selector.next());
 
     // Replaced by another file: another inode, even if the old one's number were reused.
@@ -65,7 +67,7 @@ TEST_CASE("a pattern watch skips history, takes a file still being written, then
     auto current = selector.next();
     REQUIRE(current);
     CHECK(current->path == (dir.path / "scan-2.h5").string());
-    selector.done(*current);
+    selector.mark(*current, FileState::done);
     CHECK_FALSE(selector.next());
 
     touch(dir.path / "scan-3.h5");
@@ -93,4 +95,68 @@ TEST_CASE("directories never match") {
     CHECK_FALSE(pattern.next());
     FileSelector plain((dir.path / "scan-dir.h5").string(), false, std::chrono::seconds(10));
     CHECK_FALSE(plain.next());
+}
+
+TEST_CASE("a file whose run failed is tried again once it changes, after a pause") {
+    TempDir dir;
+    const auto path = dir.path / "scan.h5";
+    touch(path);
+    FileSelector selector(path.string(), false, std::chrono::seconds(10));
+    auto first = selector.next();
+    REQUIRE(first);
+    selector.mark(*first, FileState::failed);
+    CHECK(selector.state_of(path.string()) == FileState::failed);
+    CHECK_FALSE(selector.next()); // unchanged: nothing to gain from another try
+
+    std::ofstream(path, std::ios::app) << "more";
+    CHECK_FALSE(selector.next()); // changed, but within the pause after a failure
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::optional<swmrd::daemon::Candidate> again;
+    while (!again && std::chrono::steady_clock::now() < deadline) {
+        again = selector.next();
+        if (!again)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE(again);
+    CHECK(again->identity == first->identity);
+}
+
+TEST_CASE("a done file is run again only when it is truncated and written anew") {
+    TempDir dir;
+    const auto path = dir.path / "scan.h5";
+    std::ofstream(path) << "a long first scan";
+    FileSelector selector(path.string(), false, std::chrono::seconds(10));
+    auto first = selector.next();
+    REQUIRE(first);
+    selector.mark(*first, FileState::running);
+    CHECK_FALSE(selector.next());
+    selector.mark(*first, FileState::done);
+    std::ofstream(path, std::ios::app) << " grew after its run";
+    CHECK_FALSE(selector.next());
+    std::ofstream(path, std::ios::trunc) << "new";
+    CHECK(selector.next());
+}
+
+TEST_CASE("a pattern watch looks again only at new names and names events report") {
+    TempDir dir;
+    for (int i = 0; i < 50; ++i) {
+        touch(dir.path / ("scan-" + std::to_string(i) + ".h5"));
+        age(dir.path / ("scan-" + std::to_string(i) + ".h5"), std::chrono::hours(1));
+    }
+    FileSelector selector((dir.path / "scan-*.h5").string(), true, std::chrono::seconds(10));
+    CHECK_FALSE(selector.next());
+    const auto after_first = selector.files_examined();
+    CHECK(after_first == 50);
+    for (int i = 0; i < 10; ++i)
+        CHECK_FALSE(selector.next());
+    CHECK(selector.files_examined() == after_first); // nothing new: no file looked at
+
+    // A done file written anew in place, which an event reports.
+    std::ofstream(dir.path / "scan-7.h5", std::ios::trunc) << "";
+    CHECK_FALSE(selector.next()); // no event yet: not looked at
+    selector.changed({"scan-7.h5"});
+    auto rewritten = selector.next();
+    REQUIRE(rewritten);
+    CHECK(rewritten->path == (dir.path / "scan-7.h5").string());
+    CHECK(selector.files_examined() == after_first + 1);
 }
