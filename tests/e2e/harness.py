@@ -270,3 +270,24 @@ def check_run(messages, watch, frames, datasets=1, frame_shape=(4, 4), dtype="<u
     if reason is not None:
         assert end.header["reason"] == reason, end.header
     return start, frame_messages, end
+
+
+class ScriptedWriter:
+    """tests/e2e/h5writer.py in a process of its own: each step is on disk when do() returns."""
+
+    def __init__(self, env=None):
+        script = Path(__file__).with_name("h5writer.py")
+        self.process = subprocess.Popen(["/usr/bin/python3", str(script)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True, env=env)
+
+    def do(self, *statements):
+        for statement in statements:
+            self.process.stdin.write(statement + "\n")
+            self.process.stdin.flush()
+            answer = self.process.stdout.readline().strip()
+            assert answer == "ok", f"{statement}: {answer}"
+
+    def close(self):
+        self.process.stdin.close()
+        assert self.process.wait(timeout=60) == 0
