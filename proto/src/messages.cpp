@@ -232,7 +232,7 @@ std::size_t size_hint(const EndHeader& h) {
 }
 
 void pack(Writer& w, const HeartbeatHeader& h) {
-    w.map(envelope_fields + 4);
+    w.map(envelope_fields + 5);
     pack_envelope(w, "heartbeat", h.envelope);
     w.key("period");
     w.float64(h.period);
@@ -242,10 +242,13 @@ void pack(Writer& w, const HeartbeatHeader& h) {
     w.string(h.host);
     w.key("watches");
     pack_strings(w, h.watches);
+    w.key("fetch");
+    w.optional_string(h.fetch);
 }
 
 std::size_t size_hint(const HeartbeatHeader& h) {
-    std::size_t size = envelope_size(h.envelope) + 48 + h.version.size() + h.host.size();
+    std::size_t size = envelope_size(h.envelope) + 56 + h.version.size() + h.host.size() +
+                       h.fetch.value_or("").size();
     for (const std::string& w : h.watches)
         size += 2 + w.size();
     return size;
@@ -434,6 +437,9 @@ HeartbeatHeader read_heartbeat(const Fields& fields) {
     h.version = fields.string("version");
     h.host = fields.string("host");
     h.watches = read_strings(fields, "watches");
+    // Added after the first release: a daemon that predates it does not send it.
+    if (fields.find("fetch"))
+        h.fetch = fields.optional_string("fetch");
     return h;
 }
 

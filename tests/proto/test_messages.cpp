@@ -154,10 +154,14 @@ TEST_CASE("end header: last_index -1 before any frame") {
 
 TEST_CASE("heartbeat header: keys and round trip") {
     const auto beat = vector_header<HeartbeatHeader>("heartbeat");
-    CHECK(keys_of(as_value(beat)) == envelope_and({"period", "version", "host", "watches"}));
+    CHECK(keys_of(as_value(beat)) ==
+          envelope_and({"period", "version", "host", "watches", "fetch"}));
     HeartbeatHeader empty = beat;
     empty.watches.clear();
     CHECK(round_trip(empty) == Header{empty});
+    HeartbeatHeader with_fetch = beat;
+    with_fetch.fetch = "tcp://*:5557";
+    CHECK(round_trip(with_fetch) == Header{with_fetch});
 }
 
 TEST_CASE("headers round-trip at the edges of their integer types") {

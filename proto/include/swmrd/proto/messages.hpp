@@ -114,6 +114,8 @@ struct HeartbeatHeader {
     std::string version;
     std::string host;
     std::vector<std::string> watches;
+    // The fetch endpoint as configured (PROTOCOL.md section 5); nil while there is none.
+    std::optional<std::string> fetch;
     bool operator==(const HeartbeatHeader&) const = default;
 };
 
