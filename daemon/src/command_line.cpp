@@ -9,7 +9,7 @@ const char* usage_text() {
        swmrd --check-config FILE
        swmrd --version
 
-Streams the frames of live SWMR HDF5 files over ZeroMQ (see PROTOCOL.md).
+Streams the frames of live SWMR HDF5 files over ZeroMQ (see /usr/share/doc/swmrd/protocol.md).
 
   --config FILE          run the service with this YAML config
   --check-config FILE    validate FILE and exit: 0 when valid, 1 with the error otherwise
