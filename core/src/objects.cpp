@@ -3,6 +3,8 @@
 #include "check.hpp"
 #include "swmr_file_impl.hpp"
 
+#include <vector>
+
 namespace swmrd::core {
 
 ObjectKind object_kind(hid_t location, const std::string& path, hid_t link_access) {
@@ -37,9 +39,27 @@ ObjectKind object_kind(hid_t location, const std::string& path, hid_t link_acces
     return info.type == H5O_TYPE_DATASET ? ObjectKind::dataset : ObjectKind::other;
 }
 
-// Where a confined file's path would leave the file: the first external link on the way,
-// soft links followed (relative ones from their group). Empty when it stays inside.
-std::string external_link_on_path(const SwmrFile& file, const std::string& path, int depth = 0) {
+namespace {
+
+// The file an external link at `link` names, as stored in the link.
+std::string external_target(const SwmrFile& file, const std::string& link, std::size_t size) {
+    std::vector<char> value(size);
+    unsigned flags = 0;
+    const char* target_file = nullptr;
+    const char* target_object = nullptr;
+    if (H5Lget_val(file_id(file), link.c_str(), value.data(), value.size(), H5P_DEFAULT) < 0 ||
+        H5Lunpack_elink_val(value.data(), value.size(), &flags, &target_file, &target_object) <
+            0) {
+        H5Eclear2(H5E_DEFAULT);
+        return {};
+    }
+    return target_file != nullptr ? target_file : "";
+}
+
+// Why a confined file's path may not be followed: the first external link on the way to a
+// file the confinement refuses, soft links followed (relative ones from their group).
+// Empty when it may.
+std::string refused_link_on_path(const SwmrFile& file, const std::string& path, int depth = 0) {
     std::string prefix;
     std::size_t begin = 0;
     while (begin < path.size()) {
@@ -55,11 +75,17 @@ std::string external_link_on_path(const SwmrFile& file, const std::string& path,
                 H5Eclear2(H5E_DEFAULT);
                 return {};
             }
-            if (link.type == H5L_TYPE_EXTERNAL)
-                return prefix;
+            if (link.type == H5L_TYPE_EXTERNAL) {
+                const auto target = external_target(file, prefix, link.u.val_size);
+                std::string why;
+                if (file.impl().allows(target, &why))
+                    return {}; // what lies beyond, HDF5 asks about as it traverses
+                return "leads through an external link (" + prefix + ") to " +
+                       file.impl().resolve(target) + ", which is not followed: " + why;
+            }
             if (link.type == H5L_TYPE_SOFT) {
                 if (depth >= 16)
-                    return prefix; // a loop of soft links: treat it as leaving
+                    return "leads through a loop of soft links (" + prefix + ")";
                 std::string target(link.u.val_size, '\0');
                 if (H5Lget_val(file_id(file), prefix.c_str(), target.data(), target.size(),
                                H5P_DEFAULT) < 0) {
@@ -68,7 +94,7 @@ std::string external_link_on_path(const SwmrFile& file, const std::string& path,
                 }
                 target.resize(std::char_traits<char>::length(target.c_str()));
                 const auto resolved = target.starts_with('/') ? target : parent + "/" + target;
-                return external_link_on_path(file, resolved + path.substr(end), depth + 1);
+                return refused_link_on_path(file, resolved + path.substr(end), depth + 1);
             }
         }
         begin = end + 1;
@@ -76,13 +102,39 @@ std::string external_link_on_path(const SwmrFile& file, const std::string& path,
     return {};
 }
 
+// Why a virtual dataset may not be read: a source in a file the confinement refuses.
+// Sources in the file itself (".") are read as any dataset.
+std::string refused_virtual_source(const SwmrFile& file, hid_t creation) {
+    std::size_t count = 0;
+    if (H5Pget_virtual_count(creation, &count) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return "its mappings cannot be read";
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto size = H5Pget_virtual_filename(creation, i, nullptr, 0);
+        if (size < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return "its mappings cannot be read";
+        }
+        std::string name(static_cast<std::size_t>(size) + 1, '\0');
+        H5Pget_virtual_filename(creation, i, name.data(), name.size());
+        name.resize(static_cast<std::size_t>(size));
+        if (name == ".")
+            continue;
+        std::string why;
+        if (!file.impl().allows(name, &why))
+            return "maps " + file.impl().resolve(name) + ", which is not read: " + why;
+    }
+    return {};
+}
+
+} // namespace
+
 DatasetHandle open_dataset(const SwmrFile& file, const std::string& path, const std::string& role) {
     if (is_confined(file)) {
-        if (const auto link = external_link_on_path(file, path); !link.empty())
-            throw H5Error(role + " " + path + " in " + file.path() +
-                          " leads through an external link (" + link +
-                          ") to another file; a watch started by control reads only the file "
-                          "it was given, inside the allowed roots");
+        if (const auto refused = refused_link_on_path(file, path); !refused.empty())
+            throw H5Error(role + " " + path + " in " + file.path() + " " + refused +
+                          " (a watch started by control stays inside the allowed roots)");
     }
     switch (object_kind(file_id(file), path, link_access(file))) {
     case ObjectKind::missing:
@@ -100,10 +152,13 @@ DatasetHandle open_dataset(const SwmrFile& file, const std::string& path, const 
         auto creation = check_handle<PropertyHandle>(H5Dget_create_plist(dataset.get()), [&] {
             return "reading the layout of " + role + " " + path + " in " + file.path();
         });
-        if (H5Pget_layout(creation.get()) == H5D_VIRTUAL)
-            throw H5Error(role + " " + path + " in " + file.path() +
-                          " is a virtual dataset, which maps other files; a watch started by "
-                          "control reads only the file it was given, inside the allowed roots");
+        if (H5Pget_layout(creation.get()) == H5D_VIRTUAL) {
+            if (const auto refused = refused_virtual_source(file, creation.get());
+                !refused.empty())
+                throw H5Error(role + " " + path + " in " + file.path() +
+                              " is a virtual dataset that " + refused +
+                              " (a watch started by control stays inside the allowed roots)");
+        }
     }
     return dataset;
 }

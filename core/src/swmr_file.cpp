@@ -9,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
 #include <thread>
@@ -132,22 +133,57 @@ bool SwmrFile::has_dataset(const std::string& dataset_path) const {
     return object_kind(impl_->file.get(), dataset_path, link_access(*this)) == ObjectKind::dataset;
 }
 
+std::string SwmrFile::Impl::resolve(const std::string& name) const {
+    const std::filesystem::path target(name);
+    return (target.is_absolute() ? target : std::filesystem::path(folder) / target)
+        .lexically_normal()
+        .string();
+}
+
+bool SwmrFile::Impl::allows(const std::string& name, std::string* why) const {
+    const auto resolved = resolve(name);
+    if (!allowed_files) {
+        if (why != nullptr)
+            *why = "a watch started by control reads only the file it was given";
+        return false;
+    }
+    // HDF5 looks for a target that is not there under other folders too (the working
+    // directory among them): only a file that exists where it is named is followed.
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(resolved, error)) {
+        if (why != nullptr)
+            *why = "it does not exist";
+        return false;
+    }
+    return allowed_files(resolved, why);
+}
+
 namespace {
-// Refuses every external link traversal: HDF5 calls it before opening the target file.
-herr_t refuse_external_link(const char*, const char*, const char*, const char*, unsigned*, hid_t,
-                            void*) {
-    return -1;
+// Asked by HDF5 before it opens an external link's target file.
+herr_t check_external_link(const char* parent_file, const char*, const char* child_file,
+                           const char*, unsigned*, hid_t, void* op_data) {
+    const auto& impl = *static_cast<const SwmrFile::Impl*>(op_data);
+    const auto folder = std::filesystem::path(parent_file).parent_path();
+    const std::filesystem::path child(child_file);
+    const auto resolved = child.is_absolute() ? child : folder / child;
+    return impl.allows(resolved.lexically_normal().string(), nullptr) ? 0 : -1;
 }
 } // namespace
 
-void SwmrFile::confine_to_this_file() {
+void SwmrFile::confine(FileFilter allowed) {
     silence_hdf5_errors_on_this_thread();
+    auto& d = *impl_;
+    d.allowed_files = std::move(allowed);
+    d.folder = std::filesystem::path(d.path).parent_path().string();
     auto access = check_handle<PropertyHandle>(H5Pcreate(H5P_DATASET_ACCESS), [&] {
-        return "creating dataset access properties for " + impl_->path;
+        return "creating dataset access properties for " + d.path;
     });
-    check(H5Pset_elink_cb(access.get(), refuse_external_link, nullptr),
-          [&] { return "refusing external links in " + impl_->path; });
-    impl_->confined_links = std::move(access);
+    const auto describe = [&] { return "confining the links of " + d.path; };
+    check(H5Pset_elink_cb(access.get(), check_external_link, impl_.get()), describe);
+    // Relative names resolve from the file's folder, where the checks above looked.
+    check(H5Pset_elink_prefix(access.get(), d.folder.c_str()), describe);
+    check(H5Pset_virtual_prefix(access.get(), d.folder.c_str()), describe);
+    d.confined_links = std::move(access);
 }
 
 } // namespace swmrd::core

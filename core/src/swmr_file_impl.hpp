@@ -11,9 +11,16 @@ namespace swmrd::core {
 struct SwmrFile::Impl {
     std::string path;
     FileHandle file;
-    // Set by confine_to_this_file(): dataset access (a kind of link access, usable for
-    // both) that refuses external links.
+    // Set by confine(): dataset access (a kind of link access, usable for both) whose
+    // external link traversals ask `allowed_files`, with relative names resolved from the
+    // file's folder.
     PropertyHandle confined_links;
+    SwmrFile::FileFilter allowed_files; // empty: no other file
+    std::string folder;                 // of `path`, for relative link and source names
+
+    // The other file `name` (as a link or mapping stores it) may be read; else `why`.
+    bool allows(const std::string& name, std::string* why) const;
+    std::string resolve(const std::string& name) const;
 };
 
 inline hid_t file_id(const SwmrFile& file) {

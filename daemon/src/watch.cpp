@@ -146,9 +146,12 @@ void Watch::run() {
                 continue;
             }
             opening = false;
-            // Links could leave the allowed roots that the file itself is inside.
+            // Links could leave the allowed roots that the file itself is inside: they are
+            // followed only to files inside them.
             if (allowed_roots_)
-                file->confine_to_this_file();
+                file->confine([roots = *allowed_roots_](const std::string& path, std::string* why) {
+                    return config::is_inside_allowed_roots(path, roots, why);
+                });
             selector.mark(*candidate, FileState::running);
             const bool ran_to_its_end = run_file(*candidate, std::move(*file));
             selector.mark(*candidate, ran_to_its_end ? FileState::done : FileState::failed);

@@ -19,3 +19,7 @@ with h5py.File(linked, "w", libver="latest") as f:
     layout = h5py.VirtualLayout(shape=(4, 3), dtype="i8")
     layout[...] = h5py.VirtualSource(outside, "/d", shape=(4, 3))
     f.create_virtual_dataset("virtual", layout)
+    # A virtual dataset over this same file's own data: nothing outside it is read.
+    own = h5py.VirtualLayout(shape=(4, 3), dtype="i8")
+    own[...] = h5py.VirtualSource(".", "/inside", shape=(4, 3))
+    f.create_virtual_dataset("virtual_self", own)

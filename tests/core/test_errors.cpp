@@ -15,6 +15,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <filesystem>
+
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -334,11 +337,15 @@ TEST_CASE("errors: a confined file refuses links out of it, and follows those wi
     CHECK(FrameReader(file, "/inside", 1).info().frame_shape == std::vector<std::uint64_t>{3});
     CHECK(FrameReader(file, "/group/soft_inside", 1).info().dtype == "<i8");
 
+    CHECK(FrameReader(file, "/virtual_self", 1).info().frame_shape ==
+          std::vector<std::uint64_t>{3});
+
     const auto external = error_of([&] { FrameReader(file, "/external", 1); });
     CHECK(external == "dataset /external in " + linked +
-                          " leads through an external link (/external) to another file; a "
-                          "watch started by control reads only the file it was given, inside "
-                          "the allowed roots");
+                          " leads through an external link (/external) to " + outside +
+                          ", which is not followed: a watch started by control reads only the "
+                          "file it was given (a watch started by control stays inside the "
+                          "allowed roots)");
     const auto soft = error_of([&] { FrameReader(file, "/group/soft", 1); });
     CHECK(soft.find("dataset /group/soft in " + linked +
                     " leads through an external link (/ext)") == 0);
@@ -346,12 +353,53 @@ TEST_CASE("errors: a confined file refuses links out of it, and follows those wi
     CHECK(relative.find("dataset /soft_relative in " + linked +
                         " leads through an external link (/ext)") == 0);
     const auto virtual_dataset = error_of([&] { FrameReader(file, "/virtual", 1); });
-    CHECK(virtual_dataset == "dataset /virtual in " + linked +
-                                 " is a virtual dataset, which maps other files; a watch started "
-                                 "by control reads only the file it was given, inside the allowed "
-                                 "roots");
+    CHECK(virtual_dataset == "dataset /virtual in " + linked + " is a virtual dataset that maps " +
+                                 outside +
+                                 ", which is not read: a watch started by control reads only "
+                                 "the file it was given (a watch started by control stays "
+                                 "inside the allowed roots)");
     const auto key = error_of([&] {
         KeyFollower(file, KeyFollowerOptions{{"/external"}, std::nullopt, Seconds(1.0)});
     });
     CHECK(key.find("key dataset /external in " + linked + " leads through an external link") == 0);
+}
+
+TEST_CASE("errors: a confined file follows links and virtual sources to the files it allows") {
+    TempDir dir;
+    const auto outside = dir.file("outside.h5");
+    const auto linked = dir.file("linked.h5");
+    const auto python = run_process(
+        {python_path, std::string(scripts_dir) + "/make_linked.py", outside, linked}, dir.path());
+    REQUIRE_MESSAGE(python.exit_code == 0, python.err);
+
+    std::vector<std::string> asked;
+    auto file = open_file(linked);
+    file.confine([&](const std::string& path, std::string* why) {
+        asked.push_back(path);
+        if (path == outside)
+            return true;
+        *why = "not this one";
+        return false;
+    });
+    CHECK(FrameReader(file, "/external", 1).info().frame_shape == std::vector<std::uint64_t>{3});
+    CHECK(FrameReader(file, "/group/soft", 1).info().frame_shape == std::vector<std::uint64_t>{3});
+    CHECK(FrameReader(file, "/virtual", 1).info().frame_shape == std::vector<std::uint64_t>{3});
+    CHECK(std::find(asked.begin(), asked.end(), outside) != asked.end());
+
+    auto refusing = open_file(linked);
+    refusing.confine([](const std::string&, std::string* why) {
+        *why = "it lies outside /nowhere";
+        return false;
+    });
+    CHECK(error_of([&] { FrameReader(refusing, "/external", 1); }) ==
+          "dataset /external in " + linked + " leads through an external link (/external) to " +
+              outside +
+              ", which is not followed: it lies outside /nowhere (a watch started by control "
+              "stays inside the allowed roots)");
+    // A target that is not there is never looked for elsewhere.
+    std::filesystem::remove(outside);
+    auto missing = open_file(linked);
+    missing.confine([](const std::string&, std::string*) { return true; });
+    CHECK(error_of([&] { FrameReader(missing, "/external", 1); }).find("it does not exist") !=
+          std::string::npos);
 }

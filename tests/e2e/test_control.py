@@ -226,6 +226,31 @@ def test_a_control_watch_never_follows_links_out_of_its_file(start_daemon, tmp_p
         assert expected in error and "/entry/data/data" in error, (kind, error)
 
 
+def test_a_control_watch_follows_links_whose_targets_are_inside_the_roots(start_daemon,
+                                                                         tmp_path):
+    root = tmp_path / "data"
+    (root / "detector").mkdir(parents=True)
+    files = linked_file(root, root / "detector" / "frames.h5")
+    import h5py
+    import numpy as np
+    own = root / "virtual_self.h5"
+    with h5py.File(own, "w", libver="latest") as f:
+        f["/entry/keys/uid"] = np.arange(1, 5)
+        f["/stack"] = np.arange(4 * 3).reshape(4, 3)
+        layout = h5py.VirtualLayout(shape=(4, 3), dtype="i8")
+        layout[...] = h5py.VirtualSource(".", "/stack", shape=(4, 3))
+        f.create_group("/entry/data").create_virtual_dataset("data", layout)
+    files["virtual_self"] = own
+    daemon = start_daemon(allowed_roots=[str(root)])
+    sub = daemon.subscriber("")
+    sub.wait_ready()
+    for kind, path in files.items():
+        assert daemon.request("start", watch=watch_spec(kind, path, timeout="1s"))["ok"]
+        start, *frames, end = sub.run(kind)
+        assert end.header["reason"] == "complete", (kind, end.header)
+        assert [m.array(0).tolist() for m in frames][2] == [[6, 7, 8]], kind
+
+
 def test_a_config_watch_is_trusted_to_follow_links(start_daemon, tmp_path):
     daemon = start_daemon(watches=[watch_spec("cfg", tmp_path / "external.h5", timeout="1s")])
     sub = daemon.subscriber("cfg/")

@@ -2,6 +2,7 @@
 // An HDF5 file opened for SWMR reading.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,11 +30,19 @@ public:
     const std::string& path() const noexcept;
     bool has_dataset(const std::string& dataset_path) const;
 
-    // From now on, datasets are only read from this file itself: an external link (also one
-    // reached through a soft link) is not followed, and a virtual dataset, which maps other
-    // files, is refused, each with an H5Error saying so. For readers confined to some
-    // folders (the daemon's allowed_roots), which a link could otherwise leave.
-    void confine_to_this_file();
+    // Whether a file other than this one may be read: the absolute path of an external
+    // link's target or a virtual dataset's source. False, with `why` in words, refuses it.
+    using FileFilter = std::function<bool(const std::string& path, std::string* why)>;
+
+    // From now on, datasets are read from this file and from the files `allowed` accepts:
+    // an external link (also one reached through a soft link) to another file, and a
+    // virtual dataset mapping another file, are refused with an H5Error naming the link or
+    // dataset, the other file and why. A virtual dataset whose sources are in this file is
+    // read as any other. For readers confined to some folders (the daemon's allowed_roots),
+    // which links could otherwise leave. Relative names resolve from this file's folder.
+    void confine(FileFilter allowed);
+    // confine() with nothing else allowed.
+    void confine_to_this_file() { confine(nullptr); }
 
     struct Impl;
     Impl& impl() const noexcept { return *impl_; }
