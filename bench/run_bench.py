@@ -263,6 +263,35 @@ def bench_idle(tools, work, table, seconds):
     table.add("5. idle CPU, 16 waiting watches", used, "%", 1.0, "the target", "<= 1% of a core")
 
 
+def idle_cpu(tools, work, watches, seconds):
+    daemon = Daemon(tools, work, watches=watches)
+    time.sleep(1.0)
+    before = daemon.cpu_seconds()
+    time.sleep(seconds)
+    used = (daemon.cpu_seconds() - before) / seconds * 100
+    daemon.stop()
+    return used
+
+
+def bench_idle_folder(tools, work, table, seconds, files):
+    """A pattern watch over a folder of many old scans, waiting for the next one."""
+    full, empty = work / "many", work / "none"
+    full.mkdir()
+    empty.mkdir()
+    old = time.time() - 3600
+    for i in range(files):
+        path = full / f"scan-{i:06d}.h5"
+        path.touch()
+        os.utime(path, (old, old))
+    os.utime(full, (old, old))  # a folder of old scans, not one just filled
+    used = idle_cpu(tools, work, [spec("folder", full / "scan-*.h5")], seconds)
+    reference = idle_cpu(tools, work, [spec("folder", empty / "scan-*.h5")], seconds)
+    table.add(f"5b. idle CPU, pattern over {files} files", used, "%", reference,
+              "the same over an empty folder", "<= 1% of a core", higher_is_better=False)
+    shutil.rmtree(full)
+    shutil.rmtree(empty)
+
+
 def bench_fanout(tools, work, table, frames, subscribers=4):
     path = work / "fanout.h5"
     sim(tools, path, "--scan-shape", frames, "--frame-shape", "1024x1024", "--dtype", "u2",
@@ -301,18 +330,19 @@ def main():
     parser.add_argument("--build", default="build")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--only", nargs="*", default=None,
-                        help="large small latency memory idle fanout")
+                        help="large small latency memory idle folder fanout")
     args = parser.parse_args()
     tools = Tools(args.build)
     quick = args.quick
     params = {"large": 100 if quick else 400, "small": 10000 if quick else 50000,
               "latency": 100 if quick else 500, "memory_gib": 0.5 if quick else 2,
-              "idle_seconds": 3 if quick else 10, "fanout": 50 if quick else 200}
+              "idle_seconds": 3 if quick else 10, "folder_files": 2000 if quick else 20000,
+              "fanout": 50 if quick else 200}
     print(machine())
     print("parameters:", ", ".join(f"{k}={v}" for k, v in params.items()))
     print()
     table = Table()
-    only = set(args.only or ["large", "small", "latency", "memory", "idle", "fanout"])
+    only = set(args.only or ["large", "small", "latency", "memory", "idle", "folder", "fanout"])
     work = Path(tempfile.mkdtemp(prefix="swmrd-bench-"))
     try:
         if "large" in only:
@@ -326,6 +356,8 @@ def main():
                 bench_memory(tools, work, table, params["memory_gib"], delivery)
         if "idle" in only:
             bench_idle(tools, work, table, params["idle_seconds"])
+        if "folder" in only:
+            bench_idle_folder(tools, work, table, params["idle_seconds"], params["folder_files"])
         if "fanout" in only:
             bench_fanout(tools, work, table, params["fanout"])
     finally:

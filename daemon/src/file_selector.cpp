@@ -47,13 +47,20 @@ const char* to_string(FileState state) noexcept {
 FileSelector::FileSelector(std::string file_or_pattern, bool is_pattern,
                            std::chrono::duration<double> still_written_within)
     : file_(std::move(file_or_pattern)), is_pattern_(is_pattern),
-      still_written_within_(still_written_within) {}
+      still_written_within_(still_written_within) {
+    // The folder the pattern's files are in, when no folder of it has glob characters.
+    const auto slash = file_.rfind('/');
+    if (is_pattern_ && slash != std::string::npos && slash > 0 &&
+        file_.find_first_of("*?[") > slash)
+        folder_ = file_.substr(0, slash);
+}
 
 std::optional<Candidate> FileSelector::examine(const std::string& path) {
     ++files_examined_;
     auto now = identify(path);
     if (!now) {
         known_.erase(path);
+        retrying_.erase(path);
         return std::nullopt;
     }
     auto& known = known_[path];
@@ -88,6 +95,11 @@ void FileSelector::mark(const Candidate& candidate, FileState state) {
     // The size now, not when it was picked: a run reads a file that grows.
     known.file = now && now->identity == candidate.identity ? *now : candidate;
     known.state = state;
+    nothing_eligible_ = false;
+    if (state == FileState::failed || state == FileState::opening)
+        retrying_.insert(candidate.path);
+    else
+        retrying_.erase(candidate.path);
     known.size_then = known.file.size;
     known.modified_then = known.file.modified_ns;
     if (state == FileState::failed) {
@@ -133,30 +145,73 @@ std::vector<std::string> names_matching(const std::string& pattern) {
     return names;
 }
 
-std::string base_name(const std::string& path) {
-    const auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 } // namespace
 
-std::optional<Candidate> FileSelector::next_of_pattern() {
+// The folder's listing is read again only when the folder itself changed (a name added or
+// removed changes its modification and status times), or when events or a pattern with
+// globs in its folders leave no choice. Timestamps within a few seconds of now are not
+// trusted: a filesystem that keeps whole seconds could hide a second change.
+bool FileSelector::listing_may_have_changed() {
+    if (folder_.empty() || !first_scan_done_ || everything_changed_)
+        return true;
+    struct statx info {};
+    if (statx(AT_FDCWD, folder_.c_str(), 0, STATX_MTIME | STATX_CTIME, &info) != 0)
+        return true;
+    const auto ns = [](const statx_timestamp& t) {
+        return std::int64_t{t.tv_sec} * 1000000000 + t.tv_nsec;
+    };
+    const std::pair<std::int64_t, std::int64_t> stamp{ns(info.stx_mtime), ns(info.stx_ctime)};
+    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    const bool recent = now_ns - std::max(stamp.first, stamp.second) < 3'000'000'000;
+    const bool changed = stamp != folder_stamp_ || recent;
+    folder_stamp_ = stamp;
+    return changed;
+}
+
+void FileSelector::list_folder() {
     const auto names = names_matching(file_);
     std::unordered_set<std::string> present(names.begin(), names.end());
-    for (auto it = known_.begin(); it != known_.end();)
-        it = present.count(it->first) ? std::next(it) : known_.erase(it);
-
-    // Only names not met before, names the folder's events mention, and files that may be
-    // retried are looked at; the rest of a large folder costs a name comparison.
-    for (const auto& path : names) {
-        const auto found = known_.find(path);
-        const bool look = found == known_.end() || everything_changed_ ||
-                          changed_.count(base_name(path)) ||
-                          (found->second.state && (*found->second.state == FileState::failed ||
-                                                   *found->second.state == FileState::opening));
-        if (look)
-            examine(path);
+    for (auto it = known_.begin(); it != known_.end();) {
+        if (present.count(it->first))
+            ++it;
+        else {
+            retrying_.erase(it->first);
+            it = known_.erase(it);
+        }
     }
+    for (const auto& path : names)
+        if (!known_.count(path))
+            examine(path);
+}
+
+std::optional<Candidate> FileSelector::next_of_pattern() {
+    // A name the folder's events mention that is not known yet means a new listing too.
+    for (const auto& name : changed_)
+        if (!folder_.empty() && !known_.count(folder_ + "/" + name))
+            everything_changed_ = true;
+    const bool relist = listing_may_have_changed();
+    // Nothing was eligible last time and nothing changed since: nothing is now.
+    if (!relist && changed_.empty() && retrying_.empty() && nothing_eligible_)
+        return std::nullopt;
+    if (relist)
+        list_folder();
+    // Of the names already met, only those the events mention, and files that may be
+    // retried, are looked at again: the rest of a large folder costs nothing.
+    std::vector<std::string> again(retrying_.begin(), retrying_.end());
+    if (everything_changed_) {
+        for (const auto& [path, known] : known_)
+            again.push_back(path);
+    } else {
+        for (const auto& name : changed_)
+            if (!folder_.empty())
+                again.push_back(folder_ + "/" + name);
+    }
+    for (const auto& path : again)
+        if (known_.count(path))
+            examine(path);
     everything_changed_ = false;
     changed_.clear();
 
@@ -182,6 +237,7 @@ std::optional<Candidate> FileSelector::next_of_pattern() {
         if (eligible(known) && (!oldest || std::tie(known.file.modified_ns, known.file.path) <
                                                std::tie(oldest->file.modified_ns, oldest->file.path)))
             oldest = &known;
+    nothing_eligible_ = oldest == nullptr;
     return oldest ? std::optional(oldest->file) : std::nullopt;
 }
 

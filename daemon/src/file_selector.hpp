@@ -14,8 +14,9 @@
 // A done file is run again only as another file: replaced (another identity) or truncated
 // and written anew in place (smaller than when it was done).
 //
-// A pattern over a folder of many files costs little: names already met are not looked at
-// again unless the folder's events (inotify) name them, or they failed.
+// A pattern over a folder of many files costs little: the folder is listed again only when
+// it changed (its own times), and names already met are not looked at again unless the
+// folder's events (inotify) name them, or they failed.
 
 #include <chrono>
 #include <cstdint>
@@ -24,6 +25,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace swmrd::daemon {
@@ -79,14 +81,20 @@ private:
     std::optional<Candidate> examine(const std::string& path);
     bool eligible(const Known& known) const;
     std::optional<Candidate> next_of_pattern();
+    bool listing_may_have_changed();
+    void list_folder();
 
     std::string file_;
+    std::string folder_; // a pattern's folder, when no folder of it has glob characters
+    std::pair<std::int64_t, std::int64_t> folder_stamp_{}; // its mtime and ctime, in ns
     bool is_pattern_;
     std::chrono::duration<double> still_written_within_;
     bool first_scan_done_ = false;
     bool everything_changed_ = false;
     std::map<std::string, Known> known_;
-    std::set<std::string> changed_;
+    std::set<std::string> retrying_; // known files in state failed or opening
+    std::set<std::string> changed_;  // names the folder's events mentioned
+    bool nothing_eligible_ = false;  // the last pattern look found nothing to run
     std::uint64_t files_examined_ = 0;
 };
 

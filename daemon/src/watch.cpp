@@ -149,9 +149,10 @@ void Watch::run() {
             // Links could leave the allowed roots that the file itself is inside: they are
             // followed only to files inside them.
             if (allowed_roots_)
-                file->confine([roots = *allowed_roots_](const std::string& path, std::string* why) {
-                    return config::is_inside_allowed_roots(path, roots, why);
-                });
+                file->confine(
+                    [roots = *allowed_roots_](const std::string& path, std::string* reason) {
+                        return config::is_inside_allowed_roots(path, roots, reason);
+                    });
             selector.mark(*candidate, FileState::running);
             const bool ran_to_its_end = run_file(*candidate, std::move(*file));
             selector.mark(*candidate, ran_to_its_end ? FileState::done : FileState::failed);
