@@ -161,3 +161,32 @@ TEST_CASE("data source: with a plain dataset first, the slices are that dataset'
     REQUIRE(source.end_reason());
     CHECK(*source.end_reason() == EndReason::timeout);
 }
+
+TEST_CASE("data source: interleaved groups in the order given; the first one's slice, even of "
+          "one dataset") {
+    // Settles what core and the daemon once did differently, as swmr_tools does: groups keep
+    // the order they are given in (the first decides the slice, not the first by name), and a
+    // group of one dataset still puts the frame's own index in its first dimension.
+    TempDir dir;
+    {
+        TestFile f(dir.file("f.h5"));
+        f.write("/k", H5T_STD_I32LE, {{4, 2}}, ones(8));
+        f.write("/z0", H5T_STD_U16LE, {{4, 2, 3}}, pattern_frames(0, 8, 3, 2));
+        f.write("/a0", H5T_STD_U16LE, {{2, 4, 3}}, pattern_frames(1, 8, 3, 2));
+    }
+    auto file = open_file(dir.file("f.h5"));
+    DataSourceOptions options;
+    options.keys = {"/k"};
+    options.interleaved = {{"z", {"/z0"}}, {"a", {"/a0"}}};
+    DataSource source(file, options);
+    const auto frames = drain(source);
+    REQUIRE(frames.size() == 8);
+    for (std::uint64_t i = 0; i < 8; ++i) {
+        CAPTURE(i);
+        // z0's position of i is (i / 2, i % 2); its first entry becomes (i, i + 1).
+        CHECK(frames[i].slice_metadata ==
+              std::vector<SliceRange>{{i, i + 1}, {i % 2, i % 2 + 1}});
+        CHECK(frame_matches(frames[i].data.at("z").bytes, "<u2", 0, i, 3));
+        CHECK(frame_matches(frames[i].data.at("a").bytes, "<u2", 1, i, 3));
+    }
+}

@@ -170,24 +170,32 @@ def test_an_interleaved_group_in_a_scan_of_rank_zero_gets_swmr_tools_slice(start
     assert end.header["reason"] == "complete"
 
 
-def test_a_fixed_shape_sent_as_chunks_while_it_is_written(start_daemon, tmp_path):
+def test_a_fixed_shape_read_while_it_is_written_raw_and_as_chunks(start_daemon, tmp_path):
+    # A fixed max shape never grows: the datasets must be refreshed before every new frame's
+    # read or chunk lookup all the same.
     daemon = start_daemon(allowed_roots=[str(tmp_path)])
-    for name, shape, count in (("line", "8", 8), ("grid", "2x3", 6)):
+    for name, shape, count, encoding in (("line", "8", 8, "chunk"), ("grid", "2x3", 6, "chunk"),
+                                         ("rawline", "8", 8, "raw"),
+                                         ("rawgrid", "2x3", 6, "raw")):
         path = tmp_path / f"{name}.h5"
         sub = daemon.subscriber(name + "/")
         sub.wait_ready()
-        spec = watch_spec(name, path, encoding="chunk", timeout="5s")
+        spec = watch_spec(name, path, encoding=encoding, timeout="5s")
         assert daemon.request("start", watch=spec)["ok"]
         writer = run_sim(path, "--scan-shape", shape, "--fixed", "--rate", 20, "--no-finished",
                          wait=False)
         start, *frames, end = sub.run(name)
         finish(writer)
-        assert start.header["datasets"][0]["encoding"] == "chunk"
+        assert start.header["datasets"][0]["encoding"] == encoding
         assert end.header["reason"] == "complete", end.header
         assert [m.header["index"] for m in frames] == list(range(count))
         with h5py.File(path, "r") as f:
+            data = f["/entry/data/data"]
             for message in frames:
-                index = message.header["index"]
-                position = np.unravel_index(index, f["/entry/data/data"].shape[:-2])
-                stored = f["/entry/data/data"].id.read_direct_chunk(position + (0, 0))[1]
-                assert message.payload[0].bytes == stored
+                position = np.unravel_index(message.header["index"], data.shape[:-2])
+                if encoding == "chunk":
+                    stored = data.id.read_direct_chunk(position + (0, 0))[1]
+                    assert message.payload[0].bytes == stored
+                else:
+                    np.testing.assert_array_equal(message.array(0).reshape(4, 4),
+                                                  data[position])
