@@ -251,18 +251,6 @@ def bench_memory(tools, work, table, gib, delivery):
               "baseline + max_inflight + 64 MiB", "ratio <= 1")
 
 
-def bench_idle(tools, work, table, seconds):
-    watches = [spec(f"idle{i}", work / f"absent-{i}.h5") for i in range(8)]
-    watches += [spec(f"idlep{i}", work / f"absent-{i}-*.h5") for i in range(8)]
-    daemon = Daemon(tools, work, watches=watches)
-    time.sleep(1.0)
-    before = daemon.cpu_seconds()
-    time.sleep(seconds)
-    used = (daemon.cpu_seconds() - before) / seconds * 100
-    daemon.stop()
-    table.add("5. idle CPU, 16 waiting watches", used, "%", 1.0, "the target", "<= 1% of a core")
-
-
 def idle_cpu(tools, work, watches, seconds):
     daemon = Daemon(tools, work, watches=watches)
     time.sleep(1.0)
@@ -271,6 +259,13 @@ def idle_cpu(tools, work, watches, seconds):
     used = (daemon.cpu_seconds() - before) / seconds * 100
     daemon.stop()
     return used
+
+
+def bench_idle(tools, work, table, seconds):
+    watches = [spec(f"idle{i}", work / f"absent-{i}.h5") for i in range(8)]
+    watches += [spec(f"idlep{i}", work / f"absent-{i}-*.h5") for i in range(8)]
+    used = idle_cpu(tools, work, watches, seconds)
+    table.add("5. idle CPU, 16 waiting watches", used, "%", 1.0, "the target", "<= 1% of a core")
 
 
 def bench_idle_folder(tools, work, table, seconds, files):
