@@ -86,8 +86,10 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
         auto interval = first_poll_interval;
         auto last_frame_at = core::Clock::now();
         auto next_file_check = last_frame_at + file_check_interval;
-        // Since when the keys have marked frames that the data does not hold yet.
-        std::optional<core::Clock::time_point> data_short_since;
+        // Since when the keys have marked frames that the data does not hold yet. (A value
+        // and a flag: GCC 12 misreads an optional here as maybe-uninitialised.)
+        bool data_short = false;
+        auto data_short_since = last_frame_at;
         for (;;) {
             if (auto reason = context_.stop_reason()) {
                 outcome.reason = *reason;
@@ -105,15 +107,17 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
                 next_ = deliver(next_, deliverable);
                 interval = first_poll_interval;
                 last_frame_at = core::Clock::now();
-                data_short_since.reset();
+                data_short = false;
                 // Sending may have taken longer than the timeout (a slow subscriber in
                 // lossless delivery): the timeout counts from now, when the run waits again.
                 keys.restart_timeout(last_frame_at);
             } else if (poll.readable > next_) {
                 // The keys ran ahead of the data: wait for it as long as for a key.
-                if (!data_short_since)
+                if (!data_short) {
+                    data_short = true;
                     data_short_since = now;
-                if (now - *data_short_since >= timeout) {
+                }
+                if (now - data_short_since >= timeout) {
                     outcome.reason = proto::EndReason::error;
                     outcome.error = "reading " + file_.path() + ": " +
                                     source_.data_shortfall(next_) + ", after waiting " +
@@ -136,6 +140,7 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
                 if (auto problem = check_file()) {
                     outcome.reason = proto::EndReason::error;
                     outcome.error = *problem;
+                    outcome.file_changed = true;
                     break;
                 }
             }
@@ -156,6 +161,7 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
             // happened to it instead, where that is what went wrong.
             auto problem = check_file ? check_file() : std::nullopt;
             outcome.error = problem ? *problem : "reading " + file_.path() + ": " + error.what();
+            outcome.file_changed = problem.has_value();
         }
     }
     return outcome;

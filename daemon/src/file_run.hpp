@@ -18,6 +18,9 @@ namespace swmrd::daemon {
 struct RunOutcome {
     proto::EndReason reason = proto::EndReason::finished;
     std::optional<std::string> error;
+    // The file at the path is no longer the one the run read (deleted, replaced, truncated):
+    // whatever is there now is another file.
+    bool file_changed = false;
 };
 
 class FileRun {

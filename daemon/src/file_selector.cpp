@@ -111,6 +111,13 @@ void FileSelector::mark(const Candidate& candidate, FileState state) {
     }
 }
 
+void FileSelector::forget(const std::string& path) {
+    known_.erase(path);
+    retrying_.erase(path);
+    nothing_eligible_ = false;
+    relist_ = true; // a pattern lists its folder again and meets it there
+}
+
 std::optional<FileState> FileSelector::state_of(const std::string& path) const {
     const auto found = known_.find(path);
     return found == known_.end() ? std::nullopt : found->second.state;
@@ -153,7 +160,7 @@ std::vector<std::string> names_matching(const std::string& pattern) {
 // globs in its folders leave no choice. Timestamps within a few seconds of now are not
 // trusted: a filesystem that keeps whole seconds could hide a second change.
 bool FileSelector::listing_may_have_changed() {
-    if (folder_.empty() || !first_scan_done_ || everything_changed_)
+    if (folder_.empty() || !first_scan_done_ || everything_changed_ || relist_)
         return true;
     struct statx info {};
     if (statx(AT_FDCWD, folder_.c_str(), 0, STATX_MTIME | STATX_CTIME, &info) != 0)
@@ -193,6 +200,7 @@ std::optional<Candidate> FileSelector::next_of_pattern() {
         if (!folder_.empty() && !known_.count(folder_ + "/" + name))
             everything_changed_ = true;
     const bool relist = listing_may_have_changed();
+    relist_ = false;
     // Nothing was eligible last time and nothing changed since: nothing is now.
     if (!relist && changed_.empty() && retrying_.empty() && nothing_eligible_)
         return std::nullopt;

@@ -61,6 +61,9 @@ public:
     // What became of `candidate` (a `done` or `failed` file records its size and time now).
     void mark(const Candidate& candidate, FileState state);
     std::optional<FileState> state_of(const std::string& path) const;
+    // The file at `path` is not the one a run read any more (replaced, truncated and
+    // written anew): whatever is there is met as a new file.
+    void forget(const std::string& path);
 
     // Names in the watched folder that events reported changed: looked at again next time.
     // An empty name means "anything may have changed" (the event queue overflowed).
@@ -95,6 +98,7 @@ private:
     std::set<std::string> retrying_; // known files in state failed or opening
     std::set<std::string> changed_;  // names the folder's events mentioned
     bool nothing_eligible_ = false;  // the last pattern look found nothing to run
+    bool relist_ = false;            // a file was forgotten: list the folder again
     std::uint64_t files_examined_ = 0;
 };
 

@@ -154,8 +154,11 @@ void Watch::run() {
                         return config::is_inside_allowed_roots(path, roots, reason);
                     });
             selector.mark(*candidate, FileState::running);
-            const bool ran_to_its_end = run_file(*candidate, std::move(*file));
-            selector.mark(*candidate, ran_to_its_end ? FileState::done : FileState::failed);
+            const auto outcome = run_file(*candidate, std::move(*file));
+            if (outcome.file_changed)
+                selector.forget(candidate->path); // what is there now is met as a new file
+            else
+                selector.mark(*candidate, outcome.error ? FileState::failed : FileState::done);
         } catch (const std::exception& error) {
             // Not HDF5, unreadable: tried again only once the file changes.
             fail_before_start(*candidate, error.what());
@@ -229,21 +232,18 @@ private:
     std::uint64_t largest_;
 };
 
-bool ran_to_its_end(const RunOutcome& outcome) {
-    return outcome.reason != proto::EndReason::error;
-}
-
 } // namespace
 
-bool Watch::run_file(const Candidate& candidate, core::SwmrFile file) {
+RunOutcome Watch::run_file(const Candidate& candidate, core::SwmrFile file) {
     auto run_id = new_run_id();
     auto context = run_context();
     std::optional<FileRun> run;
     try {
         run.emplace(context, std::move(file), run_id);
     } catch (const std::exception& error) {
-        fail_before_start(candidate, candidate.path + ": " + error.what());
-        return false;
+        const auto message = candidate.path + ": " + error.what();
+        fail_before_start(candidate, message);
+        return {proto::EndReason::error, message, false};
     }
     set_file(candidate.path, FileState::running);
     {
@@ -256,13 +256,13 @@ bool Watch::run_file(const Candidate& candidate, core::SwmrFile file) {
     const auto outcome = run->run(FileCheck(candidate));
     spdlog::info("{}: run {} ended: {}{}", spec_.name, run_id, proto::to_string(outcome.reason),
                  outcome.error ? ": " + *outcome.error : "");
-    set_file(candidate.path, ran_to_its_end(outcome) ? FileState::done : FileState::failed);
+    set_file(candidate.path, outcome.error ? FileState::failed : FileState::done);
     if (outcome.error)
         set_state(State::failed, outcome.error);
     else
         set_state(State::idle);
     run->finish(outcome);
-    return ran_to_its_end(outcome);
+    return outcome;
 }
 
 proto::WatchStatus Watch::status() const {

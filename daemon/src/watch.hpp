@@ -3,6 +3,7 @@
 // (start, frames, end), from launch until it is stopped. Control requests talk to it only
 // through request_stop() and status(); they never touch its HDF5 handles.
 
+#include "file_run.hpp"
 #include "file_selector.hpp"
 #include "inflight_budget.hpp"
 #include "publisher.hpp"
@@ -55,8 +56,7 @@ private:
     enum class State { waiting, streaming, idle, stopped, failed };
 
     void run();
-    // True when the run ended as runs do (finished, complete, timeout, stopped).
-    bool run_file(const Candidate& candidate, core::SwmrFile file);
+    RunOutcome run_file(const Candidate& candidate, core::SwmrFile file);
     void set_file(const std::string& path, FileState state);
     void fail_before_start(const Candidate& candidate, const std::string& error);
     RunContext run_context();

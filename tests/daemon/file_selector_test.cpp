@@ -160,3 +160,23 @@ TEST_CASE("a pattern watch looks again only at new names and names events report
     CHECK(rewritten->path == (dir.path / "scan-7.h5").string());
     CHECK(selector.files_examined() == after_first + 1);
 }
+
+TEST_CASE("a file forgotten (rewritten under its run) is met again as a new file") {
+    TempDir dir;
+    const auto path = dir.path / "scan.h5";
+    std::ofstream(path) << "first scan";
+    for (const bool pattern : {false, true}) {
+        FileSelector selector(pattern ? (dir.path / "scan*.h5").string() : path.string(),
+                              pattern, std::chrono::seconds(10));
+        auto first = selector.next();
+        REQUIRE(first);
+        selector.mark(*first, FileState::running);
+        // Written anew in place, to a size no smaller: only the run that read it can tell.
+        std::ofstream(path, std::ios::trunc) << "second scan";
+        CHECK_FALSE(selector.next());
+        selector.forget(first->path);
+        auto again = selector.next();
+        REQUIRE(again);
+        CHECK(again->path == first->path);
+    }
+}

@@ -24,8 +24,8 @@ StartHeader start_raw() {
     h.scan_shape = {3, 4};
     h.first_index = 0;
     h.datasets = {
-        {"/entry/data/data", "<u2", {5, 10}, Encoding::raw, {}},
-        {"/entry/data/total", "<f8", {}, Encoding::raw, {}},
+        {"/entry/data/data", "<u2", {5, 10}, Encoding::raw, {}, {}},
+        {"/entry/data/total", "<f8", {}, Encoding::raw, {}, {}},
     };
     return h;
 }
@@ -45,8 +45,9 @@ StartHeader start_chunk() {
          "<u4",
          {512, 1028},
          Encoding::chunk,
-         {{32008, {0, 3, 4, 0, 2}}}},
-        {"/entry/instrument/detector/count_time", "<f8", {}, Encoding::raw, {}},
+         {{32008, {0, 3, 4, 0, 2}}},
+         {}},
+        {"/entry/instrument/detector/count_time", "<f8", {}, Encoding::raw, {}, {}},
     };
     return h;
 }
@@ -61,7 +62,7 @@ StartHeader start_partial_unlimited() {
     h.scan_rank = 2;
     h.scan_shape = {std::nullopt, 20};
     h.first_index = 0;
-    h.datasets = {{"/entry/detector/data", "|u1", {64, 64}, Encoding::raw, {}}};
+    h.datasets = {{"/entry/detector/data", "|u1", {64, 64}, Encoding::raw, {}, {}}};
     return h;
 }
 

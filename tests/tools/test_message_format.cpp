@@ -52,8 +52,8 @@ TEST_CASE("a start line gives the file, scan shape and datasets") {
     start.scan_rank = 2;
     start.scan_shape = {std::nullopt, 2};
     start.datasets = {
-        {"/entry/data/data", "<i8", {5, 10}, proto::Encoding::raw, {}},
-        {"/entry/data/data_1", "<u2", {4, 4}, proto::Encoding::chunk, {{32004, {0}}}}};
+        {"/entry/data/data", "<i8", {5, 10}, proto::Encoding::raw, {}, {}},
+        {"/entry/data/data_1", "<u2", {4, 4}, proto::Encoding::chunk, {{32004, {0}}}, {}}};
     CHECK(
         format_start(start) ==
         "det1 start: /data/scan.h5, scan shape (None, 2), first index 0, timeout 10s, datasets "
