@@ -196,6 +196,24 @@ Seconds expect_duration(const proto::Value& value, const std::string& path) {
     return *seconds;
 }
 
+std::uint64_t expect_count(const proto::Value& value, const std::string& path, std::uint64_t min,
+                           std::uint64_t max) {
+    std::optional<std::uint64_t> count;
+    if (const auto* i = std::get_if<std::int64_t>(&value.data)) {
+        if (*i >= 0)
+            count = static_cast<std::uint64_t>(*i);
+    } else if (const auto* u = std::get_if<std::uint64_t>(&value.data)) {
+        count = *u;
+    }
+    const auto range = std::to_string(min) + " to " + std::to_string(max);
+    if (!count)
+        fail(path, "expected a whole number from " + range + ", got " + describe(value),
+             value.mark);
+    if (*count < min || *count > max)
+        fail(path, std::to_string(*count) + " is out of range: give " + range, value.mark);
+    return *count;
+}
+
 std::uint64_t expect_size(const proto::Value& value, const std::string& path) {
     std::optional<std::uint64_t> bytes;
     if (const auto* i = std::get_if<std::int64_t>(&value.data)) {

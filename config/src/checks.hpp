@@ -46,6 +46,9 @@ void check_keys(const proto::Value& map_value, const std::string& path,
 Seconds expect_duration(const proto::Value& value, const std::string& path);
 // A whole number of bytes or a string with a unit; more than zero.
 std::uint64_t expect_size(const proto::Value& value, const std::string& path);
+// A whole number in [min, max].
+std::uint64_t expect_count(const proto::Value& value, const std::string& path, std::uint64_t min,
+                           std::uint64_t max);
 // One of `choices`, returned as its index.
 std::size_t expect_choice(const proto::Value& value, const std::string& path,
                           std::initializer_list<std::string_view> choices);

@@ -65,6 +65,22 @@ std::vector<std::string> parse_publish(const proto::Value& value, const std::str
     return endpoints;
 }
 
+// `none` or null turns the fetch channel off.
+std::optional<std::string> parse_fetch(const proto::Value& value, const DaemonConfig& config) {
+    if (value.is_nil() || (value.as_string() && *value.as_string() == "none"))
+        return std::nullopt;
+    auto endpoint = parse_endpoint(value, "fetch");
+    check_not_control(endpoint, config.control, "fetch", value);
+    const bool wildcard_port = endpoint.ends_with(":*");
+    for (std::size_t index = 0; index < config.publish.size(); ++index)
+        if (config.publish[index] == endpoint && !wildcard_port)
+            fail("fetch",
+                 quoted(endpoint) + " is also publish[" + std::to_string(index) +
+                     "]; the fetch socket needs an endpoint of its own",
+                 value.mark);
+    return endpoint;
+}
+
 std::vector<std::string> parse_allowed_roots(const proto::Value& value) {
     if (value.is_nil())
         return {};
@@ -128,8 +144,8 @@ DaemonConfig from_value(const proto::Value& root) {
         return config;
     expect_map(root, "", "a map of settings (control, publish, watches…)");
     check_keys(root, "",
-               {"control", "publish", "allowed_roots", "delivery", "max_inflight", "heartbeat",
-                "log", "watches"},
+               {"control", "publish", "fetch", "allowed_roots", "delivery", "max_inflight",
+                "peer_timeout", "history", "heartbeat", "log", "watches"},
                "the config");
     if (const auto* control = root.find("control"))
         config.control = parse_endpoint(*control, "control");
@@ -140,12 +156,25 @@ DaemonConfig from_value(const proto::Value& root) {
              quoted(config.control) +
                  " is also the default publish endpoint; choose another, or set publish",
              root.find("control")->mark);
+    if (const auto* fetch = root.find("fetch"))
+        config.fetch = parse_fetch(*fetch, config);
     if (const auto* roots = root.find("allowed_roots"))
         config.allowed_roots = parse_allowed_roots(*roots);
-    if (const auto* delivery = root.find("delivery"))
-        config.delivery = expect_choice(*delivery, "delivery", {"lossless", "drop"}) == 0
-                              ? Delivery::lossless
-                              : Delivery::drop;
+    if (const auto* delivery = root.find("delivery")) {
+        static constexpr Delivery modes[] = {Delivery::lossless, Delivery::drop,
+                                             Delivery::independent};
+        config.delivery =
+            modes[expect_choice(*delivery, "delivery", {"lossless", "drop", "independent"})];
+        if (config.delivery == Delivery::independent && !config.fetch)
+            fail("delivery",
+                 "is independent, which needs a fetch endpoint: a subscriber that falls behind "
+                 "gets the frames it lost from there; set fetch (e.g. tcp://127.0.0.1:5557)",
+                 delivery->mark);
+    }
+    if (const auto* peer_timeout = root.find("peer_timeout"))
+        config.peer_timeout = expect_duration(*peer_timeout, "peer_timeout");
+    if (const auto* history = root.find("history"))
+        config.history = expect_count(*history, "history", 1, 100000);
     if (const auto* max_inflight = root.find("max_inflight"))
         config.max_inflight = expect_size(*max_inflight, "max_inflight");
     if (const auto* heartbeat = root.find("heartbeat"))

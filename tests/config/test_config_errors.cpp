@@ -49,14 +49,15 @@ TEST_CASE("YAML syntax error") {
 TEST_CASE("unknown top-level key") {
     CHECK(error_in("control: tcp://127.0.0.1:5555\n"
                    "verbosity: 3\n") ==
-          "c.yaml: verbosity: unknown key; the config takes control, publish, allowed_roots, "
-          "delivery, max_inflight, heartbeat, log and watches (line 2, column 1)");
+          "c.yaml: verbosity: unknown key; the config takes control, publish, fetch, "
+          "allowed_roots, delivery, max_inflight, peer_timeout, history, heartbeat, log and "
+          "watches (line 2, column 1)");
     CHECK(error_in("heartbeat: 1s\n"
                    "  \n"
                    "hearbeat: 2s\n") ==
           "c.yaml: hearbeat: unknown key (did you mean heartbeat?); the config takes control, "
-          "publish, allowed_roots, delivery, max_inflight, heartbeat, log and watches "
-          "(line 3, column 1)");
+          "publish, fetch, allowed_roots, delivery, max_inflight, peer_timeout, history, "
+          "heartbeat, log and watches (line 3, column 1)");
 }
 
 TEST_CASE("unknown key under log") {
@@ -125,7 +126,8 @@ TEST_CASE("bad size") {
 
 TEST_CASE("bad enumeration value") {
     CHECK(error_in("delivery: fast\n") ==
-          "c.yaml: delivery: \"fast\" is not one of the choices: use lossless or drop "
+          "c.yaml: delivery: \"fast\" is not one of the choices: use lossless, drop or "
+          "independent "
           "(line 1, column 11)");
     CHECK(error_in("log:\n  level: verbose\n") ==
           "c.yaml: log.level: \"verbose\" is not one of the choices: use trace, debug, info, "

@@ -5,12 +5,16 @@
 #include "swmrd/config/watch_spec.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace swmrd::config {
 
-enum class Delivery { lossless, drop };
+// What the reader does when subscribers are slower than the data (PROTOCOL.md section 4):
+// waits for the slowest (lossless), drops a frame for all (drop), or lets each subscriber
+// lose frames alone, to fetch them back (independent).
+enum class Delivery { lossless, drop, independent };
 
 struct LogConfig {
     std::string level = "info"; // trace, debug, info, warn, error, critical, off
@@ -20,9 +24,14 @@ struct LogConfig {
 struct DaemonConfig {
     std::string control = "tcp://127.0.0.1:5555";
     std::vector<std::string> publish{"tcp://127.0.0.1:5556"};
+    std::optional<std::string> fetch; // ROUTER endpoint of the fetch channel; none: off
     std::vector<std::string> allowed_roots; // none: control `start` is refused
     Delivery delivery = Delivery::lossless;
     std::uint64_t max_inflight = 512ull << 20;
+    // A subscriber or fetcher whose connection stays silent this long (ZMTP heartbeats) is
+    // disconnected.
+    Seconds peer_timeout{10.0};
+    std::uint64_t history = 100; // runs kept per watch for fetching
     Seconds heartbeat{1.0};
     LogConfig log;
     std::vector<WatchSpec> watches;
