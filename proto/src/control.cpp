@@ -17,7 +17,7 @@ namespace {
 
 template <class... Fs> struct Overloaded : Fs... { using Fs::operator()...; };
 
-constexpr std::string_view all_commands = "`ping`, `start`, `stop`, `list`, `status`";
+constexpr std::string_view all_commands = "`ping`, `start`, `stop`, `list`, `status`, `runs`";
 
 template <class F> std::string packed(F&& pack) {
     std::string out;
@@ -83,6 +83,50 @@ WatchStatus read_status(const Fields& fields) {
     return s;
 }
 
+void pack_run(Writer& w, const RunInfo& r) {
+    w.map(10);
+    w.key("run");
+    w.string(r.run);
+    w.key("file");
+    w.string(r.file);
+    w.key("state");
+    w.string(r.state);
+    w.key("reason");
+    w.optional_string(r.reason);
+    w.key("first_index");
+    w.uint(r.first_index);
+    w.key("frames");
+    w.uint(r.frames);
+    w.key("last_index");
+    w.integer(r.last_index);
+    w.key("started");
+    w.float64(r.started);
+    w.key("ended");
+    if (r.ended)
+        w.float64(*r.ended);
+    else
+        w.nil();
+    w.key("fetchable");
+    w.boolean(r.fetchable);
+}
+
+RunInfo read_run(const Fields& fields) {
+    RunInfo r;
+    r.run = fields.string("run");
+    r.file = fields.string("file");
+    r.state = fields.string("state");
+    r.reason = fields.optional_string("reason");
+    r.first_index = fields.uint("first_index");
+    r.frames = fields.uint("frames");
+    r.last_index = fields.integer("last_index");
+    r.started = fields.floating("started");
+    const Path ended(fields.path(), "ended");
+    if (const auto& value = fields.require(ended); value.type != msgpack::type::NIL)
+        r.ended = detail::as_float(value, ended);
+    r.fetchable = fields.boolean("fetchable");
+    return r;
+}
+
 const msgpack::object_map& root_map(const msgpack::object& object, const Path& root) {
     if (object.type != msgpack::type::MAP)
         root.fail(std::string("must be a MessagePack map, got ") + detail::type_name(object));
@@ -119,6 +163,11 @@ ControlRequest read_request(const msgpack::object_map& map, std::string_view com
         detail::reject_unknown_keys(map, path, {"cmd", "watch"});
         return StatusRequest{Fields(map, path).string("watch")};
     }
+    if (command == "runs") {
+        const Path path("runs request");
+        detail::reject_unknown_keys(map, path, {"cmd", "watch"});
+        return RunsRequest{Fields(map, path).string("watch")};
+    }
     const Path root("request");
     Path(root, "cmd")
         .invalid("is `" + std::string(command) + "`, not a command of protocol v1 (" +
@@ -153,6 +202,16 @@ ControlReply read_success(const Fields& fields, const std::string& command) {
         }
         return reply;
     }
+    if (command == "runs") {
+        RunsReply reply;
+        const Path path(fields.path(), "runs");
+        const msgpack::object_array& runs = detail::as_array(fields.require(path), path);
+        for (std::uint32_t i = 0; i < runs.size; ++i) {
+            const Path at(path, std::size_t{i});
+            reply.runs.push_back(read_run(Fields(detail::as_map(runs.ptr[i], at), at)));
+        }
+        return reply;
+    }
     // status: decode_reply has checked the command is one of protocol v1.
     const Path path(fields.path(), "watch");
     return StatusReply{read_status(Fields(require_map(fields, path), path))};
@@ -167,6 +226,7 @@ const char* command_of(const ControlRequest& request) noexcept {
                           [](const StopRequest&) { return "stop"; },
                           [](const ListRequest&) { return "list"; },
                           [](const StatusRequest&) { return "status"; },
+                          [](const RunsRequest&) { return "runs"; },
                       },
                       request);
 }
@@ -190,6 +250,10 @@ std::string encode_request(const ControlRequest& request) {
                            w.string(r.watch);
                        },
                        [&](const StatusRequest& r) {
+                           w.key("watch");
+                           w.string(r.watch);
+                       },
+                       [&](const RunsRequest& r) {
                            w.key("watch");
                            w.string(r.watch);
                        },
@@ -253,6 +317,15 @@ std::string encode_reply(const ControlReply& reply) {
                            w.key("watch");
                            pack_status(w, r.watch);
                        },
+                       [&](const RunsReply& r) {
+                           w.map(2);
+                           w.key("ok");
+                           w.boolean(true);
+                           w.key("runs");
+                           w.array(r.runs.size());
+                           for (const RunInfo& run : r.runs)
+                               pack_run(w, run);
+                       },
                        [&](const ErrorReply& r) {
                            w.map(2);
                            w.key("ok");
@@ -271,7 +344,7 @@ std::string encode_reply(const ControlReply& reply) {
 
 ControlReply decode_reply(const void* data, std::size_t size, const std::string& command) {
     if (command != "ping" && command != "start" && command != "stop" && command != "list" &&
-        command != "status")
+        command != "status" && command != "runs")
         throw DecodeError("reply: no reply to `" + command + "`, not a command of protocol v1 (" +
                               std::string(all_commands) + ")",
                           "unknown_command");

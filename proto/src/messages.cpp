@@ -162,7 +162,7 @@ std::size_t size_hint(const StartHeader& h) {
 }
 
 void pack(Writer& w, const FrameHeader& h) {
-    w.map(envelope_fields + 5);
+    w.map(envelope_fields + 5 + (h.fetched ? 1 : 0));
     pack_envelope(w, "frame", h.envelope);
     w.key("file");
     w.string(h.file);
@@ -197,6 +197,10 @@ void pack(Writer& w, const FrameHeader& h) {
             w.key("filters");
             pack_filters(w, p.filters);
         }
+    }
+    if (h.fetched) {
+        w.key("fetched");
+        w.boolean(true);
     }
 }
 
@@ -415,6 +419,8 @@ FrameHeader read_frame(const Fields& fields) {
                       p.nbytes = entry.uint("nbytes");
                       h.parts.push_back(std::move(p));
                   });
+    if (fields.find("fetched"))
+        h.fetched = fields.boolean("fetched");
     return h;
 }
 

@@ -262,6 +262,31 @@ WatchStatus failed_status() {
     return s;
 }
 
+// One run that ended and whose file is still there, one still streaming.
+std::vector<RunInfo> kept_runs() {
+    RunInfo ended;
+    ended.run = "9b1d2e4f6a7c4b2d8e0f1a3c5e7b9d11";
+    ended.file = "/data/scan-0001.h5";
+    ended.state = "ended";
+    ended.reason = "finished";
+    ended.first_index = 0;
+    ended.frames = 12;
+    ended.last_index = 11;
+    ended.started = 1764590400.25;
+    ended.ended = 1764590412.5;
+    ended.fetchable = true;
+    RunInfo streaming;
+    streaming.run = "3f2a9c1e-0b7d-4e55-9a61-2c8e4d7f1b03";
+    streaming.file = "/data/scan-0002.h5";
+    streaming.state = "streaming";
+    streaming.first_index = 4;
+    streaming.frames = 3;
+    streaming.last_index = 6;
+    streaming.started = 1764590420.0;
+    streaming.fetchable = true;
+    return {ended, streaming};
+}
+
 ReplyTo error_reply(const char* command, const char* code, const char* message) {
     return ReplyTo{command, ErrorReply{code, message}};
 }
@@ -295,19 +320,21 @@ std::vector<Vector> all_vectors() {
         {"request_stop", ControlRequest{StopRequest{"det1"}}},
         {"request_list", ControlRequest{ListRequest{}}},
         {"request_status", ControlRequest{StatusRequest{"det1"}}},
+        {"request_runs", ControlRequest{RunsRequest{"det1"}}},
         {"reply_ping", ReplyTo{"ping", PingReply{"0.1.0", 1, 3600.25}}},
         {"reply_start", ReplyTo{"start", StartReply{"det1"}}},
         {"reply_stop", ReplyTo{"stop", StopReply{"det1", 7}}},
         {"reply_list", ReplyTo{"list", ListReply{{streaming_status(), failed_status()}}}},
         {"reply_list_empty", ReplyTo{"list", ListReply{}}},
         {"reply_status", ReplyTo{"status", StatusReply{streaming_status()}}},
+        {"reply_runs", ReplyTo{"runs", RunsReply{kept_runs()}}},
         {"reply_error_bad_request",
          error_reply("start", "bad_request",
                      "start request: field `watch` must be a map, got a string")},
         {"reply_error_unknown_command",
          error_reply("ping", "unknown_command",
                      "request: field `cmd` is `restart`, not a command of protocol v1 (`ping`, "
-                     "`start`, `stop`, `list`, `status`)")},
+                     "`start`, `stop`, `list`, `status`, `runs`)")},
         {"reply_error_not_found",
          error_reply("stop", "not_found", "no watch named det9 is listed")},
         {"reply_error_exists",

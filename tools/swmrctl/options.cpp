@@ -55,7 +55,7 @@ public:
         return false;
     }
 
-    // The one positional argument of status and stop.
+    // The one positional argument of status, runs and stop.
     std::string watch_name(const std::string& command) {
         std::optional<std::string> name;
         while (!done()) {
@@ -191,6 +191,7 @@ commands:
   ping                      the daemon's version, protocol and uptime
   list                      every watch: name, state, frames, dropped, last index, file
   status NAME               one watch's status
+  runs NAME                 the runs of watch NAME kept for fetching (PROTOCOL.md section 5)
   stop NAME                 stop and remove watch NAME (a config watch comes back on reload)
   start NAME --file F --keys K... --datasets D... [start options]
   start -f SPEC.yaml        start the watch described by a YAML watch spec (- for stdin)
@@ -250,7 +251,7 @@ CtlOptions parse_ctl_options(const std::vector<std::string>& args, const char* e
         break;
     }
     if (!command)
-        throw UsageError("no command: ping, list, status, start or stop");
+        throw UsageError("no command: ping, list, status, runs, start or stop");
     if (*command == "ping") {
         reader.no_arguments(*command);
         options.request = proto::PingRequest{};
@@ -259,12 +260,15 @@ CtlOptions parse_ctl_options(const std::vector<std::string>& args, const char* e
         options.request = proto::ListRequest{};
     } else if (*command == "status") {
         options.request = proto::StatusRequest{reader.watch_name(*command)};
+    } else if (*command == "runs") {
+        options.request = proto::RunsRequest{reader.watch_name(*command)};
     } else if (*command == "stop") {
         options.request = proto::StopRequest{reader.watch_name(*command)};
     } else if (*command == "start") {
         options.request = parse_start(reader);
     } else {
-        throw UsageError("unknown command '" + *command + "': ping, list, status, start or stop");
+        throw UsageError("unknown command '" + *command +
+                         "': ping, list, status, runs, start or stop");
     }
     if (options.endpoint.empty())
         throw UsageError("-c wants an endpoint, e.g. tcp://127.0.0.1:5555");

@@ -45,29 +45,47 @@ std::string format_ping(const proto::PingReply& ping, const std::string& endpoin
            std::to_string(ping.protocol) + ", up " + format_uptime(ping.uptime) + "\n";
 }
 
-std::string format_list(const proto::ListReply& list) {
-    if (list.watches.empty())
-        return "no watches\n";
-    using Row = std::array<std::string, 6>;
-    std::vector<Row> rows{{"NAME", "STATE", "FRAMES", "DROPPED", "LAST", "FILE"}};
-    for (const auto& w : list.watches)
-        rows.push_back({w.name, w.state, std::to_string(w.frames), std::to_string(w.dropped),
-                        last_index_text(w.last_index), w.current_file.value_or(w.file)});
-    std::array<std::size_t, 6> widths{};
+// Columns padded to their widest cell, two spaces apart; the last one as it is.
+template <std::size_t N> std::string format_table(const std::vector<std::array<std::string, N>>& rows) {
+    std::array<std::size_t, N> widths{};
     for (const auto& row : rows)
-        for (std::size_t c = 0; c < row.size(); ++c)
+        for (std::size_t c = 0; c < N; ++c)
             widths[c] = std::max(widths[c], row[c].size());
     std::string out;
     for (const auto& row : rows) {
         std::string line;
-        for (std::size_t c = 0; c < row.size(); ++c)
-            line += c + 1 < row.size() ? pad_right(row[c], widths[c]) + "  " : row[c];
+        for (std::size_t c = 0; c < N; ++c)
+            line += c + 1 < N ? pad_right(row[c], widths[c]) + "  " : row[c];
         out += line + "\n";
     }
+    return out;
+}
+
+std::string format_list(const proto::ListReply& list) {
+    if (list.watches.empty())
+        return "no watches\n";
+    std::vector<std::array<std::string, 6>> rows{
+        {"NAME", "STATE", "FRAMES", "DROPPED", "LAST", "FILE"}};
+    for (const auto& w : list.watches)
+        rows.push_back({w.name, w.state, std::to_string(w.frames), std::to_string(w.dropped),
+                        last_index_text(w.last_index), w.current_file.value_or(w.file)});
+    auto out = format_table(rows);
     for (const auto& w : list.watches)
         if (w.error)
             out += "error in " + w.name + " (" + w.state + "): " + *w.error + "\n";
     return out;
+}
+
+std::string format_runs(const proto::RunsReply& runs) {
+    if (runs.runs.empty())
+        return "no runs kept\n";
+    std::vector<std::array<std::string, 7>> rows{
+        {"RUN", "STATE", "FIRST", "FRAMES", "LAST", "FETCHABLE", "FILE"}};
+    for (const auto& r : runs.runs)
+        rows.push_back({r.run, r.reason.value_or(r.state), std::to_string(r.first_index),
+                        std::to_string(r.frames), last_index_text(r.last_index),
+                        r.fetchable ? "yes" : "no (file gone)", r.file});
+    return format_table(rows);
 }
 
 std::string format_status(const proto::WatchStatus& s) {
@@ -104,6 +122,7 @@ std::string format_reply(const proto::ControlReply& reply, const std::string& en
         }
         std::string operator()(const proto::ListReply& r) const { return format_list(r); }
         std::string operator()(const proto::StatusReply& r) const { return format_status(r.watch); }
+        std::string operator()(const proto::RunsReply& r) const { return format_runs(r); }
         std::string operator()(const proto::ErrorReply&) const { return {}; }
     };
     return std::visit(Visitor{endpoint}, reply);

@@ -18,6 +18,8 @@ std::string format_ping(const proto::PingReply& ping, const std::string& endpoin
 std::string format_list(const proto::ListReply& list);
 // One "key: value" line per field of the status map.
 std::string format_status(const proto::WatchStatus& status);
+// The runs kept for fetching, oldest first: RUN STATE FIRST FRAMES LAST FETCHABLE FILE.
+std::string format_runs(const proto::RunsReply& runs);
 // "12.3 s", "5 min 3 s", "2 h 5 min", "3 d 4 h".
 std::string format_uptime(double seconds);
 

@@ -31,8 +31,13 @@ struct StatusRequest {
     bool operator==(const StatusRequest&) const = default;
 };
 
+struct RunsRequest {
+    std::string watch;
+    bool operator==(const RunsRequest&) const = default;
+};
+
 using ControlRequest =
-    std::variant<PingRequest, StartRequest, StopRequest, ListRequest, StatusRequest>;
+    std::variant<PingRequest, StartRequest, StopRequest, ListRequest, StatusRequest, RunsRequest>;
 
 const char* command_of(const ControlRequest& request) noexcept;
 
@@ -63,6 +68,21 @@ struct WatchStatus {
     bool operator==(const WatchStatus&) const = default;
 };
 
+// A run kept for fetching (PROTOCOL.md section 2, `runs`).
+struct RunInfo {
+    std::string run;
+    std::string file;
+    std::string state;                 // "streaming" or "ended"
+    std::optional<std::string> reason; // the end reason; nil while streaming
+    std::uint64_t first_index = 0;
+    std::uint64_t frames = 0;      // frames published
+    std::int64_t last_index = -1;  // of the last frame published
+    double started = 0.0;          // seconds since the Unix epoch
+    std::optional<double> ended;   // nil while streaming
+    bool fetchable = false;        // the file is still the one the run read
+    bool operator==(const RunInfo&) const = default;
+};
+
 struct PingReply {
     std::string version;
     std::int64_t protocol = 1;
@@ -86,6 +106,10 @@ struct StatusReply {
     WatchStatus watch;
     bool operator==(const StatusReply&) const = default;
 };
+struct RunsReply {
+    std::vector<RunInfo> runs; // oldest first
+    bool operator==(const RunsReply&) const = default;
+};
 // {"ok": false, "error": {"code", "message"}}
 struct ErrorReply {
     std::string code; // bad_request, unknown_command, not_found, exists, forbidden, internal
@@ -93,8 +117,8 @@ struct ErrorReply {
     bool operator==(const ErrorReply&) const = default;
 };
 
-using ControlReply =
-    std::variant<PingReply, StartReply, StopReply, ListReply, StatusReply, ErrorReply>;
+using ControlReply = std::variant<PingReply, StartReply, StopReply, ListReply, StatusReply,
+                                  RunsReply, ErrorReply>;
 
 std::string encode_reply(const ControlReply& reply);
 // Decodes the reply to a request of `command` ("ping", "start"…); an `ok: false` reply

@@ -95,6 +95,8 @@ struct FrameHeader {
     std::vector<Slice> slice;
     std::vector<MaxDim> scan_shape;
     std::vector<Part> parts;
+    // Sent again on the fetch channel (PROTOCOL.md section 5), not live on PUB.
+    bool fetched = false;
     bool operator==(const FrameHeader&) const = default;
 };
 
