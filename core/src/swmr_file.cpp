@@ -82,7 +82,8 @@ SwmrFile::SwmrFile(SwmrFile&&) noexcept = default;
 SwmrFile& SwmrFile::operator=(SwmrFile&&) noexcept = default;
 SwmrFile::~SwmrFile() = default;
 
-std::optional<SwmrFile> SwmrFile::try_open(const std::string& path, std::string* why) {
+std::optional<SwmrFile> SwmrFile::try_open(const std::string& path, std::string* why,
+                                           bool apart) {
     silence_hdf5_errors_on_this_thread();
     struct stat status {};
     if (::stat(path.c_str(), &status) != 0) {
@@ -96,7 +97,15 @@ std::optional<SwmrFile> SwmrFile::try_open(const std::string& path, std::string*
     if (status.st_size == 0)
         return transient(why, "the file is empty: its writer has only just created it");
 
-    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
+    PropertyHandle access;
+    if (apart) {
+        access = check_handle<PropertyHandle>(H5Pcreate(H5P_FILE_ACCESS),
+                                              [&] { return "opening " + path + " apart"; });
+        check(H5Pset_fapl_log(access.get(), nullptr, 0, 0),
+              [&] { return "opening " + path + " apart"; });
+    }
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ,
+                             apart ? access.get() : H5P_DEFAULT);
     if (id >= 0) {
         auto impl = std::make_unique<Impl>();
         impl->path = path;

@@ -10,8 +10,9 @@
 
 namespace swmrd::daemon {
 
-ControlHandler::ControlHandler(WatchManager& watches, const std::vector<std::string>& allowed_roots)
-    : watches_(watches), allowed_roots_(allowed_roots) {}
+ControlHandler::ControlHandler(WatchManager& watches, const RunRegistry& runs,
+                               const std::vector<std::string>& allowed_roots)
+    : watches_(watches), runs_(runs), allowed_roots_(allowed_roots) {}
 
 std::string ControlHandler::refuse(const std::string& message) {
     return proto::encode_reply(proto::ErrorReply{"bad_request", message});
@@ -54,6 +55,13 @@ proto::ControlReply ControlHandler::dispatch(const proto::ControlRequest& reques
     }
     if (std::holds_alternative<proto::ListRequest>(request))
         return proto::ListReply{watches_.list()};
+    if (const auto* runs = std::get_if<proto::RunsRequest>(&request)) {
+        // A stopped watch's runs stay fetchable while they are kept.
+        if (!watches_.status(runs->watch) && !runs_.knows_watch(runs->watch))
+            return proto::ErrorReply{"not_found", "no watch named " + runs->watch +
+                                                      " is listed, and no run of one is kept"};
+        return proto::RunsReply{runs_.runs(runs->watch)};
+    }
     const auto& status_request = std::get<proto::StatusRequest>(request);
     if (auto status = watches_.status(status_request.watch))
         return proto::StatusReply{*status};

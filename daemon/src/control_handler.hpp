@@ -15,7 +15,8 @@ inline constexpr std::size_t max_request_bytes = 1 << 20;
 
 class ControlHandler {
 public:
-    ControlHandler(WatchManager& watches, const std::vector<std::string>& allowed_roots);
+    ControlHandler(WatchManager& watches, const RunRegistry& runs,
+                   const std::vector<std::string>& allowed_roots);
 
     std::string handle(const void* data, std::size_t size);
     // The reply to a request that could not be read at all (too large, several parts).
@@ -28,6 +29,7 @@ private:
     proto::ControlReply start(const proto::StartRequest& request);
 
     WatchManager& watches_;
+    const RunRegistry& runs_;
     std::vector<std::string> allowed_roots_;
     const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

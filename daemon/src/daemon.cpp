@@ -29,7 +29,37 @@ constexpr std::chrono::milliseconds shutdown_grace{2000};
 constexpr std::int64_t max_control_message = 64ll << 20;
 
 Delivery delivery_of(config::Delivery delivery) {
-    return delivery == config::Delivery::drop ? Delivery::drop : Delivery::lossless;
+    switch (delivery) {
+    case config::Delivery::drop:
+        return Delivery::drop;
+    case config::Delivery::independent:
+        return Delivery::independent;
+    case config::Delivery::lossless:
+        break;
+    }
+    return Delivery::lossless;
+}
+
+const char* delivery_name(config::Delivery delivery) {
+    switch (delivery) {
+    case config::Delivery::drop:
+        return "drop";
+    case config::Delivery::independent:
+        return "independent";
+    case config::Delivery::lossless:
+        break;
+    }
+    return "lossless";
+}
+
+// With a fetch channel, fetches hold at most a quarter of max_inflight, the live stream the
+// rest: together they stay within it.
+std::uint64_t fetch_share(const config::DaemonConfig& config) {
+    return config.fetch ? std::max<std::uint64_t>(config.max_inflight / 4, 1) : 0;
+}
+
+std::chrono::milliseconds peer_timeout_of(const config::DaemonConfig& config) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(config.peer_timeout);
 }
 
 std::string host_name() {
@@ -43,11 +73,13 @@ std::string host_name() {
 
 Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
     : config_(std::move(config)), options_(std::move(options)), instance_id_(new_run_id()),
-      budget_(config_.max_inflight), context_(1),
-      publisher_(context_, config_.publish, delivery_of(config_.delivery), budget_),
+      budget_(config_.max_inflight - fetch_share(config_)), fetch_budget_(fetch_share(config_)),
+      runs_(config_.history), context_(1),
+      publisher_(context_, config_.publish, delivery_of(config_.delivery), budget_,
+                 peer_timeout_of(config_)),
       control_(context_, zmq::socket_type::rep),
-      watches_(publisher_, budget_, delivery_of(config_.delivery)),
-      handler_(watches_, config_.allowed_roots) {
+      watches_(publisher_, budget_, delivery_of(config_.delivery), runs_),
+      handler_(watches_, runs_, config_.allowed_roots) {
     control_.set(zmq::sockopt::maxmsgsize, max_control_message);
     control_.set(zmq::sockopt::linger, 0);
     try {
@@ -57,14 +89,25 @@ Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
                                  error.what());
     }
     control_endpoint_ = control_.get(zmq::sockopt::last_endpoint);
+    if (config_.fetch) {
+        try {
+            fetch_ = std::make_unique<FetchServer>(context_, *config_.fetch, runs_, fetch_budget_,
+                                                   peer_timeout_of(config_));
+        } catch (const zmq::error_t& error) {
+            throw std::runtime_error("cannot bind the fetch endpoint " + *config_.fetch + ": " +
+                                     error.what());
+        }
+    }
     spdlog::info("swmrd {} (protocol {}) instance {}", swmrd_version, proto::protocol_version,
                  instance_id_);
     spdlog::info("control on {}", control_endpoint_);
     for (const auto& endpoint : publisher_.bound_endpoints())
         spdlog::info("publishing on {}", endpoint);
-    spdlog::info("delivery {}, max_inflight {}",
-                 config_.delivery == config::Delivery::drop ? "drop" : "lossless",
-                 config::format_size(config_.max_inflight));
+    if (fetch_)
+        spdlog::info("fetch on {}", fetch_->bound_endpoint());
+    spdlog::info("delivery {}, max_inflight {}, peer_timeout {}, history {}",
+                 delivery_name(config_.delivery), config::format_size(config_.max_inflight),
+                 config::format_duration(config_.peer_timeout), config_.history);
     watches_.apply_config(config_.watches);
     if (options_.endpoints_file)
         write_endpoints_file();
@@ -81,6 +124,8 @@ void Daemon::write_endpoints_file() const {
         out << "control " << control_endpoint_ << "\n";
         for (const auto& endpoint : publisher_.bound_endpoints())
             out << "publish " << endpoint << "\n";
+        if (fetch_)
+            out << "fetch " << fetch_->bound_endpoint() << "\n";
     }
     std::filesystem::rename(partial, path);
 }
@@ -133,6 +178,8 @@ int Daemon::run() {
 
     notify_stopping();
     watches_.shutdown();
+    if (fetch_)
+        fetch_->stop();
     publisher_.shutdown(shutdown_grace);
     spdlog::info("stopped");
     return 0;
@@ -163,6 +210,8 @@ void Daemon::send_heartbeat() {
     heartbeat.version = swmrd_version;
     heartbeat.host = host_name();
     heartbeat.watches = watches_.names();
+    if (fetch_)
+        heartbeat.fetch = fetch_->bound_endpoint();
 
     OutgoingMessage message;
     message.kind = OutgoingMessage::Kind::heartbeat;
@@ -177,9 +226,12 @@ void Daemon::reload() {
     try {
         auto fresh = config::load_config(options_.config_path);
         if (fresh.control != config_.control || fresh.publish != config_.publish ||
-            fresh.delivery != config_.delivery || fresh.max_inflight != config_.max_inflight)
-            spdlog::warn("config reload: control, publish, delivery and max_inflight take "
-                         "effect at the next restart; the running values are kept");
+            fresh.fetch != config_.fetch || fresh.delivery != config_.delivery ||
+            fresh.max_inflight != config_.max_inflight ||
+            fresh.peer_timeout != config_.peer_timeout || fresh.history != config_.history)
+            spdlog::warn("config reload: control, publish, fetch, delivery, max_inflight, "
+                         "peer_timeout and history take effect at the next restart; the "
+                         "running values are kept");
         set_log_level(options_.log_level.value_or(fresh.log.level));
         handler_.set_allowed_roots(fresh.allowed_roots);
         watches_.stop_control_watches_outside(fresh.allowed_roots);

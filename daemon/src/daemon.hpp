@@ -3,6 +3,7 @@
 // answers control requests, sends heartbeats, pings systemd's watchdog and handles signals.
 
 #include "control_handler.hpp"
+#include "fetch_server.hpp"
 #include "inflight_budget.hpp"
 #include "publisher.hpp"
 #include "signals.hpp"
@@ -47,8 +48,11 @@ private:
     // Declared first so it outlives ZeroMQ: buffers still in ZeroMQ's pipes when the
     // context closes are freed into it.
     InflightBudget budget_;
+    InflightBudget fetch_budget_;
+    RunRegistry runs_;
     zmq::context_t context_;
     Publisher publisher_;
+    std::unique_ptr<FetchServer> fetch_; // none when `fetch` is off
     zmq::socket_t control_;
     std::string control_endpoint_;
     SignalFd signals_;

@@ -71,6 +71,8 @@ void FileRun::send_start(std::uint64_t first_index) {
     start.topic = context_.spec.name + "/start";
     start.header = proto::encode_header(messages_.start_header(first_index));
     start.counters = context_.counters;
+    if (context_.on_start)
+        context_.on_start(first_index);
     context_.publisher.push(std::move(start));
     started_ = true;
     first_index_ = first_index;
@@ -179,7 +181,9 @@ std::uint64_t FileRun::batch_size(std::uint64_t available) const {
 
 bool FileRun::acquire(std::uint64_t bytes) {
     const auto stopped = [this] { return context_.stop_reason().has_value(); };
-    if (context_.delivery == Delivery::lossless)
+    // Independent delivery waits like lossless, but only ever on the daemon's own queue:
+    // each subscriber's pipe holds a bounded share, so a stalled one cannot hold it all.
+    if (context_.delivery != Delivery::drop)
         return context_.budget.acquire(bytes, stopped);
     // Drop only when subscribers are really behind: a reader that got ahead of the socket
     // for a moment (a file catching up) waits for the bytes in flight to drain. Once a wait
@@ -214,7 +218,7 @@ std::uint64_t FileRun::deliver(std::uint64_t first, std::uint64_t end) {
                    (messages_.has_chunk_parts() ? messages_.stored_chunk_bytes(first) : 0);
         };
         if (!acquire(bytes(count))) {
-            if (context_.delivery == Delivery::lossless)
+            if (context_.delivery != Delivery::drop)
                 return first; // stopped while waiting for room
             count = 1;
             if (!acquire(bytes(count))) {
@@ -249,6 +253,7 @@ void FileRun::send_end(proto::EndReason reason, const std::optional<std::string>
     header.reason = reason;
     header.error = error;
     end.end = std::move(header);
+    end.on_end = context_.on_end;
     context_.counters->ends_queued.fetch_add(1);
     context_.publisher.push(std::move(end));
 }

@@ -29,9 +29,9 @@ std::string missing_filter_message(const std::string& path, const core::FilterIn
 } // namespace
 
 FrameMessages::FrameMessages(core::FrameSource& source, const config::WatchSpec& spec,
-                             std::string run_id, std::string file)
+                             std::string run_id, std::string file, bool fetched)
     : source_(source), spec_(spec), run_id_(std::move(run_id)), file_(std::move(file)),
-      frame_topic_(spec.name + "/frame") {}
+      frame_topic_(spec.name + "/frame"), fetched_(fetched) {}
 
 void FrameMessages::plan() {
     const auto& parts = source_.parts();
@@ -43,6 +43,7 @@ void FrameMessages::plan() {
     frame_header_.envelope.run = run_id_;
     frame_header_.file = file_;
     frame_header_.scan_shape = source_.scan_shape().max;
+    frame_header_.fetched = fetched_;
     for (std::size_t p = 0; p < parts.size(); ++p) {
         auto& plan = plans_[p];
         bool chunkable = true;

@@ -23,8 +23,9 @@ inline constexpr std::uint64_t per_message_charge = 256;
 
 class FrameMessages {
 public:
+    // `fetched`: messages for the fetch channel, marked `fetched: true`.
     FrameMessages(core::FrameSource& source, const config::WatchSpec& spec, std::string run_id,
-                  std::string file);
+                  std::string file, bool fetched = false);
 
     // Decides each part's encoding, once the source's layout is known: `chunk` where the
     // spec asks for it and every member's chunks hold one frame each, `raw` otherwise.
@@ -32,9 +33,10 @@ public:
     void plan();
 
     proto::StartHeader start_header(std::uint64_t first_index) const;
-    // The seq a frame has on PUB: every index from the run's first uses one, sent or dropped.
+    // The seq a frame has on PUB: every index from the run's first uses one, sent or
+    // dropped; 0 for a frame before it, which the run never published.
     static std::uint64_t seq_of(std::uint64_t index, std::uint64_t first_index) {
-        return index - first_index + 1;
+        return index >= first_index ? index - first_index + 1 : 0;
     }
 
     bool has_chunk_parts() const noexcept { return has_chunk_parts_; }
@@ -65,6 +67,7 @@ private:
     std::string run_id_;
     std::string file_;
     std::string frame_topic_;
+    bool fetched_;
     std::vector<PartPlan> plans_;
     bool has_chunk_parts_ = false;
     std::uint64_t largest_raw_frame_ = 0;

@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,8 @@ struct OutgoingMessage {
     std::uint64_t charge = 0;
     // `end` is completed by the publisher: only it knows how many frames were really sent.
     std::optional<proto::EndHeader> end;
+    // Told the completed `end` once it has gone out (or was given up).
+    std::function<void(const proto::EndHeader&)> on_end;
 };
 
 } // namespace swmrd::daemon

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstring>
+#include <stdexcept>
 
 namespace swmrd::daemon {
 
@@ -13,18 +15,41 @@ constexpr auto first_backoff = std::chrono::microseconds(50);
 constexpr auto max_backoff = std::chrono::milliseconds(5);
 } // namespace
 
+void set_peer_timeout(zmq::socket_t& socket, std::chrono::milliseconds peer_timeout) {
+    const auto timeout = static_cast<int>(std::clamp<std::int64_t>(peer_timeout.count(), 1, 1 << 30));
+    socket.set(zmq::sockopt::heartbeat_ivl, std::max(timeout / 3, 1));
+    socket.set(zmq::sockopt::heartbeat_timeout, timeout);
+    socket.set(zmq::sockopt::heartbeat_ttl, timeout);
+}
+
 Publisher::Publisher(zmq::context_t& context, const std::vector<std::string>& endpoints,
-                     Delivery delivery, InflightBudget& budget)
-    : socket_(context, zmq::socket_type::xpub), delivery_(delivery), budget_(budget) {
-    socket_.set(zmq::sockopt::xpub_nodrop, 1);
+                     Delivery delivery, InflightBudget& budget,
+                     std::chrono::milliseconds peer_timeout)
+    : socket_(context, zmq::socket_type::xpub), monitor_(context, zmq::socket_type::pair),
+      delivery_(delivery), budget_(budget) {
+    if (delivery != Delivery::independent)
+        socket_.set(zmq::sockopt::xpub_nodrop, 1);
     // The budget counts payloads; a subscriber's pipe also holds each message's header and
     // ZeroMQ's own structures (about 500 bytes), so its length is bounded too: about 1/16 of
     // max_inflight for a stalled subscriber, never fewer than 1000 messages.
-    const auto pipe_limit = std::clamp<std::uint64_t>(budget.limit() / 8192, 1000, 100000);
-    socket_.set(zmq::sockopt::sndhwm, static_cast<int>(pipe_limit));
+    pipe_limit_ =
+        static_cast<int>(std::clamp<std::uint64_t>(budget.limit() / 8192, 1000, 100000));
+    socket_.set(zmq::sockopt::sndhwm, pipe_limit_);
     socket_.set(zmq::sockopt::linger, 1000);
+    set_peer_timeout(socket_, peer_timeout);
+    // Connections and disconnections, counted and logged.
+    static std::atomic<int> instances{0};
+    const auto monitor_endpoint = "inproc://swmrd-publisher-" + std::to_string(instances++);
+    if (zmq_socket_monitor(socket_.handle(), monitor_endpoint.c_str(),
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) == 0)
+        monitor_.connect(monitor_endpoint);
     for (const auto& endpoint : endpoints) {
-        socket_.bind(endpoint);
+        try {
+            socket_.bind(endpoint);
+        } catch (const zmq::error_t& error) {
+            throw std::runtime_error("cannot bind the publish endpoint " + endpoint + ": " +
+                                     error.what());
+        }
         bound_.push_back(socket_.get(zmq::sockopt::last_endpoint));
     }
     thread_ = std::thread([this] { run(); });
@@ -89,6 +114,7 @@ void Publisher::run() {
             if (stopping_.load())
                 break;
             drain_subscriptions();
+            read_connection_events();
             continue;
         }
         for (; !batch.empty(); batch.pop_front()) {
@@ -100,6 +126,8 @@ void Publisher::run() {
             }
             drain_subscriptions_now_and_then();
             prepare(message);
+            if (delivery_ == Delivery::independent && message.payload_bytes > largest_frame_)
+                size_pipes(message.payload_bytes);
             const bool may_wait =
                 delivery_ == Delivery::lossless || message.kind != OutgoingMessage::Kind::frame;
             account(message, send(message, may_wait));
@@ -144,6 +172,8 @@ void Publisher::account(const OutgoingMessage& message, bool sent) {
         }
         break;
     case OutgoingMessage::Kind::end:
+        if (message.on_end && message.end)
+            message.on_end(*message.end);
         counters.runs_ended.fetch_add(1);
         break;
     default:
@@ -206,8 +236,46 @@ bool Publisher::send(OutgoingMessage& message, bool may_wait) {
 // few milliseconds rather than once per message.
 void Publisher::drain_subscriptions_now_and_then() {
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_drain_ > std::chrono::milliseconds(10))
+    if (now - last_drain_ > std::chrono::milliseconds(10)) {
         drain_subscriptions();
+        read_connection_events();
+    }
+}
+
+void Publisher::read_connection_events() {
+    if (!monitor_.handle())
+        return;
+    zmq::message_t event;
+    while (monitor_.recv(event, zmq::recv_flags::dontwait)) {
+        std::uint16_t id = 0;
+        if (event.size() >= sizeof id)
+            std::memcpy(&id, event.data(), sizeof id);
+        zmq::message_t address;
+        if (event.more())
+            (void)monitor_.recv(address, zmq::recv_flags::dontwait);
+        if (id == ZMQ_EVENT_ACCEPTED)
+            connected_.fetch_add(1);
+        else if (id == ZMQ_EVENT_DISCONNECTED)
+            disconnected_.fetch_add(1);
+        spdlog::debug("subscriber {} on {} ({} connected)",
+                      id == ZMQ_EVENT_ACCEPTED ? "connected" : "disconnected",
+                      address.to_string(), subscribers());
+        if (delivery_ == Delivery::independent)
+            size_pipes(largest_frame_);
+    }
+}
+
+// Independent delivery: a new subscriber's pipe holds its share of half of max_inflight, in
+// frames the size of the largest seen so far (ZeroMQ counts messages, not bytes).
+void Publisher::size_pipes(std::uint64_t frame_bytes) {
+    largest_frame_ = std::max(largest_frame_, frame_bytes);
+    const auto per_message = std::max<std::uint64_t>(largest_frame_ + 512, 4096);
+    const auto share = budget_.limit() / 2 / (subscribers() + 1);
+    const auto limit = static_cast<int>(std::clamp<std::uint64_t>(share / per_message, 16, 100000));
+    if (limit != pipe_limit_) {
+        pipe_limit_ = limit;
+        socket_.set(zmq::sockopt::sndhwm, limit);
+    }
 }
 
 // XPUB hands subscription changes up as messages; they are only logged, but must be read or

@@ -2,12 +2,19 @@
 // Owns the data channel's socket and the thread that sends on it. Watches hand it finished
 // messages; nothing else touches the socket.
 //
-// It is an XPUB with ZMQ_XPUB_NODROP, so ZeroMQ itself never drops a message silently: a full
-// subscriber pipe comes back as "would block". In lossless delivery the publisher then waits
-// (the queue and the in-flight budget fill up, and the watches stop reading: the data waits on
-// disk). In drop delivery a frame that would block is dropped and counted in its watch's
-// `dropped`, so a slow subscriber sees a gap in `seq`; start, end and heartbeat messages wait
-// a little before they are given up, and a lost one is logged.
+// In lossless and drop delivery it is an XPUB with ZMQ_XPUB_NODROP, so ZeroMQ itself never
+// drops a message silently: a full subscriber pipe comes back as "would block". In lossless
+// delivery the publisher then waits (the queue and the in-flight budget fill up, and the
+// watches stop reading: the data waits on disk). In drop delivery a frame that would block is
+// dropped and counted in its watch's `dropped`, so a slow subscriber sees a gap in `seq`;
+// start, end and heartbeat messages wait a little before they are given up, and a lost one is
+// logged. In independent delivery ZeroMQ drops what a subscriber's own pipe cannot take, for
+// that subscriber alone: it sees the gap in `seq` and fetches the frames back. Each new
+// subscriber's pipe holds a share of max_inflight: half of it, split between the subscribers,
+// in messages the size of the largest frame seen.
+//
+// ZMTP heartbeats disconnect a subscriber whose connection stays silent for peer_timeout (a
+// stopped process, a vanished host), so it holds nothing back.
 
 #include "inflight_budget.hpp"
 #include "outgoing_message.hpp"
@@ -25,14 +32,19 @@
 
 namespace swmrd::daemon {
 
-enum class Delivery { lossless, drop };
+enum class Delivery { lossless, drop, independent };
+
+// ZMTP heartbeats: a ping every third of `peer_timeout`, a peer that answers none for
+// `peer_timeout` is disconnected.
+void set_peer_timeout(zmq::socket_t& socket, std::chrono::milliseconds peer_timeout);
 
 class Publisher {
 public:
     // Binds every endpoint (throws zmq::error_t naming none of them: the caller reports which
     // failed via bound_endpoints()) and starts the sending thread.
     Publisher(zmq::context_t& context, const std::vector<std::string>& endpoints, Delivery delivery,
-              InflightBudget& budget);
+              InflightBudget& budget,
+              std::chrono::milliseconds peer_timeout = std::chrono::seconds(10));
     ~Publisher();
     Publisher(const Publisher&) = delete;
     Publisher& operator=(const Publisher&) = delete;
@@ -46,6 +58,10 @@ public:
 
     // Messages queued and not yet handed to ZeroMQ.
     std::size_t queued() const;
+    // Subscribers connected now, and connections made and lost since the start.
+    std::uint64_t subscribers() const noexcept { return connected_.load() - disconnected_.load(); }
+    std::uint64_t connections() const noexcept { return connected_.load(); }
+    std::uint64_t disconnections() const noexcept { return disconnected_.load(); }
 
     // Sends what is queued for up to `grace`, then stops the thread; what is left is logged
     // and dropped. Idempotent.
@@ -58,9 +74,12 @@ private:
     void drain_subscriptions();
     void drain_subscriptions_now_and_then();
     void prepare(OutgoingMessage& message);
+    void read_connection_events();
+    void size_pipes(std::uint64_t frame_bytes);
     void account(const OutgoingMessage& message, bool sent);
 
     zmq::socket_t socket_;
+    zmq::socket_t monitor_; // connection events of socket_
     std::vector<std::string> bound_;
     const Delivery delivery_;
     InflightBudget& budget_;
@@ -71,6 +90,10 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<std::chrono::steady_clock::time_point> deadline_{};
     std::chrono::steady_clock::time_point last_drain_{};
+    std::atomic<std::uint64_t> connected_{0};
+    std::atomic<std::uint64_t> disconnected_{0};
+    std::uint64_t largest_frame_ = 0; // independent delivery: sizes new subscribers' pipes
+    int pipe_limit_ = 0;
     std::thread thread_;
 };
 

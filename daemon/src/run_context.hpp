@@ -29,6 +29,10 @@ struct RunContext {
     std::function<void(std::chrono::microseconds)> sleep;
     // Something the run ignores rather than fails on: logged once, shown in status.
     std::function<void(const std::string&)> warn;
+    // The run's start goes out, from `first_index`: it is remembered for fetching.
+    std::function<void(std::uint64_t first_index)> on_start;
+    // The run's end went out, with its final figures.
+    std::function<void(const proto::EndHeader&)> on_end;
 };
 
 double unix_time_now();

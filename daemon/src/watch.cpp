@@ -31,10 +31,10 @@ const char* to_string(WatchSource source) {
 } // namespace
 
 Watch::Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher,
-             InflightBudget& budget, Delivery delivery,
+             InflightBudget& budget, Delivery delivery, RunRegistry& runs,
              std::optional<std::vector<std::string>> allowed_roots)
     : spec_(std::move(spec)), source_(source), publisher_(publisher), budget_(budget),
-      delivery_(delivery), allowed_roots_(std::move(allowed_roots)) {
+      delivery_(delivery), runs_(runs), allowed_roots_(std::move(allowed_roots)) {
     stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     thread_ = std::thread([this] { run(); });
 }
@@ -180,7 +180,30 @@ RunContext Watch::run_context() {
                           spdlog::warn("{}: {}", spec_.name, warning);
                           std::lock_guard lock(mutex_);
                           warning_ = warning;
-                      }};
+                      },
+                      {},
+                      {}};
+}
+
+// A run's context also remembers the run for fetching, from its start to its end.
+RunContext Watch::run_context(const Candidate& file, const std::string& run_id) {
+    auto context = run_context();
+    context.on_start = [this, file, run_id](std::uint64_t first_index) {
+        RunRecord record;
+        record.run = run_id;
+        record.spec = spec_;
+        record.file = file.path;
+        record.identity = file.identity;
+        record.allowed_roots = allowed_roots_;
+        record.first_index = first_index;
+        record.started = unix_time_now();
+        record.counters = counters_;
+        runs_.started(std::move(record));
+    };
+    context.on_end = [this, run_id](const proto::EndHeader& end) {
+        runs_.ended(run_id, end.reason, end.frames, end.last_index);
+    };
+    return context;
 }
 
 void Watch::set_file(const std::string& path, FileState state) {
@@ -236,7 +259,7 @@ private:
 
 RunOutcome Watch::run_file(const Candidate& candidate, core::SwmrFile file) {
     auto run_id = new_run_id();
-    auto context = run_context();
+    auto context = run_context(candidate, run_id);
     std::optional<FileRun> run;
     try {
         run.emplace(context, std::move(file), run_id);

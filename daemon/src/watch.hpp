@@ -8,6 +8,7 @@
 #include "inflight_budget.hpp"
 #include "publisher.hpp"
 #include "run_context.hpp"
+#include "run_registry.hpp"
 #include "watch_counters.hpp"
 
 #include <swmrd/core/swmr_file.hpp>
@@ -33,7 +34,8 @@ public:
     // `allowed_roots`: for watches started by control, every file the watch selects must lie
     // under them (a pattern's match may be a symlink pointing out); nullopt for config ones.
     Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher, InflightBudget& budget,
-          Delivery delivery, std::optional<std::vector<std::string>> allowed_roots = std::nullopt);
+          Delivery delivery, RunRegistry& runs,
+          std::optional<std::vector<std::string>> allowed_roots = std::nullopt);
     ~Watch(); // stops with reason `shutdown` if still running, and joins
     Watch(const Watch&) = delete;
     Watch& operator=(const Watch&) = delete;
@@ -60,6 +62,7 @@ private:
     void set_file(const std::string& path, FileState state);
     void fail_before_start(const Candidate& candidate, const std::string& error);
     RunContext run_context();
+    RunContext run_context(const Candidate& file, const std::string& run_id);
     void set_state(State state, std::optional<std::string> error = std::nullopt);
     void sleep_for(std::chrono::microseconds duration);
     std::optional<proto::EndReason> stop_reason() const;
@@ -69,6 +72,7 @@ private:
     Publisher& publisher_;
     InflightBudget& budget_;
     const Delivery delivery_;
+    RunRegistry& runs_;
     const std::optional<std::vector<std::string>> allowed_roots_;
     std::shared_ptr<WatchCounters> counters_ = std::make_shared<WatchCounters>();
 

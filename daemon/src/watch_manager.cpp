@@ -10,8 +10,9 @@
 
 namespace swmrd::daemon {
 
-WatchManager::WatchManager(Publisher& publisher, InflightBudget& budget, Delivery delivery)
-    : publisher_(publisher), budget_(budget), delivery_(delivery) {}
+WatchManager::WatchManager(Publisher& publisher, InflightBudget& budget, Delivery delivery,
+                           RunRegistry& runs)
+    : publisher_(publisher), budget_(budget), delivery_(delivery), runs_(runs) {}
 
 WatchManager::~WatchManager() {
     shutdown();
@@ -43,7 +44,7 @@ WatchManager::start(config::WatchSpec spec, WatchSource source,
     spdlog::info("watch {} started ({}): {}", spec.name,
                  source == WatchSource::config ? "config" : "control", spec.file);
     watches_.push_back(std::make_unique<Watch>(std::move(spec), source, publisher_, budget_,
-                                               delivery_, std::move(allowed_roots)));
+                                               delivery_, runs_, std::move(allowed_roots)));
     return std::nullopt;
 }
 

@@ -18,7 +18,8 @@ namespace swmrd::daemon {
 
 class WatchManager {
 public:
-    WatchManager(Publisher& publisher, InflightBudget& budget, Delivery delivery);
+    WatchManager(Publisher& publisher, InflightBudget& budget, Delivery delivery,
+                 RunRegistry& runs);
     ~WatchManager(); // shuts every watch down
 
     // `exists` when a watch of that name is listed. Control watches get the allowed roots
@@ -53,6 +54,7 @@ private:
     Publisher& publisher_;
     InflightBudget& budget_;
     const Delivery delivery_;
+    RunRegistry& runs_;
     std::vector<std::unique_ptr<Watch>> watches_; // in the order they were started
 };
 

@@ -21,7 +21,14 @@ public:
     // One attempt, for callers that multiplex many files. A transient error returns nullopt
     // and, when `why` is given, the reason in words; any other error throws H5Error.
     // A file that exists but is not HDF5 at all is not transient.
-    static std::optional<SwmrFile> try_open(const std::string& path, std::string* why = nullptr);
+    //
+    // HDF5 shares one open file, and each dataset in it, between every handle of a process
+    // that opens it: two threads that read and refresh the same growing dataset through
+    // their own handles then trip over each other's extents. `apart` opens the file through
+    // another HDF5 driver (the `log` driver, logging nothing), which HDF5 keeps separate, for
+    // a reader that runs beside another one of the same file.
+    static std::optional<SwmrFile> try_open(const std::string& path, std::string* why = nullptr,
+                                            bool apart = false);
 
     SwmrFile(SwmrFile&&) noexcept;
     SwmrFile& operator=(SwmrFile&&) noexcept;

@@ -1,0 +1,75 @@
+#include "fetch_reader.hpp"
+
+#include <swmrd/config/allowed_roots.hpp>
+#include <swmrd/core/h5_error.hpp>
+
+#include <stdexcept>
+
+namespace swmrd::daemon {
+
+namespace {
+
+// The keys are followed as far as they go, however long the file was quiet: a fetch never
+// ends a run, it only asks how far the file is readable.
+constexpr double never = 1e9;
+
+} // namespace
+
+FetchReader::FetchReader(const RunRecord& record)
+    : run_(record.run), spec_(record.spec), first_index_(record.first_index) {
+    std::string why;
+    // Apart from the watch that may be reading the same file at the same time.
+    auto file = core::SwmrFile::try_open(record.file, &why, true);
+    if (!file)
+        throw std::runtime_error("cannot open " + record.file + " again just now: " + why);
+    if (record.allowed_roots)
+        file->confine([roots = *record.allowed_roots](const std::string& path, std::string* reason) {
+            return config::is_inside_allowed_roots(path, roots, reason);
+        });
+    // Opened after the identity was checked: check again, or a replacement in between would
+    // be read as the run's file.
+    if (const auto gone = RunRegistry::gone(record))
+        throw std::runtime_error(*gone);
+    file_ = std::make_unique<core::SwmrFile>(std::move(*file));
+    source_ = std::make_unique<core::FrameSource>(
+        *file_, core::FrameSourceOptions{spec_.keys, spec_.datasets, spec_.interleaved,
+                                         std::nullopt, core::Seconds(never)});
+    if (!source_->layout_known())
+        throw std::runtime_error("the frame shapes of " + record.file + " are not known yet");
+    messages_ = std::make_unique<FrameMessages>(*source_, spec_, run_, record.file, true);
+    messages_->plan();
+}
+
+std::uint64_t FetchReader::frontier() {
+    const auto poll = source_->keys().poll();
+    return source_->data_frontier(poll.readable);
+}
+
+std::uint64_t FetchReader::frames_within(std::uint64_t first, std::uint64_t count,
+                                         std::uint64_t max_payload, bool at_least_one,
+                                         std::uint64_t& budget_bytes) {
+    // Frames with stored chunks go one at a time: their sizes are known only per frame.
+    if (messages_->has_chunk_parts())
+        count = 1;
+    std::uint64_t payload = 0;
+    std::uint64_t taken = 0;
+    budget_bytes = 0;
+    for (; taken < count; ++taken) {
+        auto bytes = messages_->raw_bytes(first + taken, 1);
+        if (messages_->has_chunk_parts())
+            bytes += messages_->stored_chunk_bytes(first + taken);
+        const auto frame_payload = bytes - per_message_charge;
+        if ((taken > 0 || !at_least_one) && payload + frame_payload > max_payload)
+            break;
+        payload += frame_payload;
+        budget_bytes += bytes;
+    }
+    return taken;
+}
+
+void FetchReader::build(std::uint64_t first, std::uint64_t count, Reservation& reservation,
+                        InflightBudget& budget, std::vector<OutgoingMessage>& out) {
+    messages_->build(first, count, first_index_, reservation, budget, nullptr, out);
+}
+
+} // namespace swmrd::daemon

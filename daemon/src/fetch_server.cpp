@@ -1,0 +1,293 @@
+#include "fetch_server.hpp"
+
+#include "publisher.hpp"
+#include "run_context.hpp"
+
+#include <swmrd/proto/decode_error.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace swmrd::daemon {
+
+namespace {
+
+// One turn of one client: at most this many frames or payload bytes, then the next client
+// (and the watches, which share HDF5's lock) get theirs.
+constexpr std::uint64_t turn_frames = 64;
+constexpr std::uint64_t turn_bytes = 4ull << 20;
+// Runs whose files are kept open for fetching.
+constexpr std::size_t open_readers = 16;
+// How often a parked long poll looks at its run's keys again.
+constexpr auto long_poll_interval = std::chrono::milliseconds(5);
+
+} // namespace
+
+FetchServer::FetchServer(zmq::context_t& context, const std::string& endpoint,
+                         const RunRegistry& runs, InflightBudget& budget,
+                         std::chrono::milliseconds peer_timeout)
+    : socket_(context, zmq::socket_type::router), runs_(runs), budget_(budget) {
+    // A client that went away makes a send fail at once instead of vanishing in ZeroMQ.
+    socket_.set(zmq::sockopt::router_mandatory, 1);
+    socket_.set(zmq::sockopt::linger, 0);
+    // Requests are small; a client that floods them is answered `busy` past the limits, and
+    // what ZeroMQ may buffer before that is bounded too.
+    socket_.set(zmq::sockopt::rcvhwm, 1000);
+    socket_.set(zmq::sockopt::maxmsgsize, std::int64_t{1} << 16);
+    set_peer_timeout(socket_, peer_timeout);
+    socket_.bind(endpoint);
+    bound_ = socket_.get(zmq::sockopt::last_endpoint);
+    thread_ = std::thread([this] { run(); });
+}
+
+FetchServer::~FetchServer() {
+    stop();
+}
+
+void FetchServer::stop() {
+    stopping_.store(true);
+    if (thread_.joinable())
+        thread_.join();
+}
+
+void FetchServer::run() {
+    while (!stopping_.load()) {
+        // Sleep until a request may be served, answers that wait for a slow client may go,
+        // or a request comes in.
+        auto now = Clock::now();
+        auto wake = now + std::chrono::milliseconds(100);
+        for (const auto& [identity, client] : clients_) {
+            if (!client.output.empty())
+                wake = std::min(wake, now + std::chrono::milliseconds(2));
+            else if (!client.requests.empty())
+                wake = std::min(wake, client.requests.front().not_before);
+        }
+        zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+        zmq::poll(&item, 1,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::max(wake - now, Clock::duration::zero())));
+        receive();
+        now = Clock::now();
+        for (auto it = clients_.begin(); it != clients_.end();) {
+            auto& client = it->second;
+            bool alive = flush(client);
+            if (alive && client.output.empty() && !client.requests.empty() &&
+                now >= client.requests.front().not_before)
+                alive = serve_turn(client) && flush(client);
+            if (!alive) {
+                queued_ -= client.requests.size();
+                it = clients_.erase(it);
+            } else if (client.requests.empty() && client.output.empty()) {
+                it = clients_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+}
+
+void FetchServer::receive() {
+    for (int taken = 0; taken < 256; ++taken) {
+        Multipart parts;
+        do {
+            zmq::message_t part;
+            if (!socket_.recv(part, zmq::recv_flags::dontwait))
+                return;
+            parts.push_back(std::move(part));
+        } while (parts.back().more());
+        requests_.fetch_add(1);
+        const auto identity = parts.front().to_string();
+        if (parts.size() != 2) {
+            refuse(identity, {}, "bad_request",
+                   "a fetch request is one message part holding a map, sent from a DEALER; "
+                   "got " + std::to_string(parts.size() - 1) + " parts");
+            continue;
+        }
+        const auto& body = parts[1];
+        try {
+            auto fetch = proto::decode_fetch_request(body.data(), body.size());
+            auto& client = clients_[identity];
+            client.identity = identity;
+            if (queued_ >= max_fetch_requests ||
+                client.requests.size() >= max_fetch_requests_per_client) {
+                refuse(identity, fetch.id, "busy",
+                       "too many fetches in progress (" + std::to_string(queued_) +
+                           "); retry after a short pause");
+                continue;
+            }
+            Request request;
+            request.next = fetch.from;
+            request.deadline =
+                Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(std::min(fetch.wait, 3600.0)));
+            request.fetch = std::move(fetch);
+            client.requests.push_back(std::move(request));
+            ++queued_;
+        } catch (const proto::DecodeError& error) {
+            refuse(identity, proto::fetch_request_id(body.data(), body.size()), error.code(),
+                   error.what());
+        }
+    }
+}
+
+// The answer to a request that never got into a queue: its closing message alone.
+void FetchServer::refuse(const std::string& identity, const proto::Value& id,
+                         const std::string& code, const std::string& message) {
+    spdlog::debug("fetch refused: {}: {}", code, message);
+    Client& client = clients_[identity];
+    client.identity = identity;
+    Request request;
+    request.fetch.id = id;
+    close(client, request, nullptr, std::nullopt, proto::FetchError{code, message});
+}
+
+FetchReader& FetchServer::reader_of(const RunRecord& record) {
+    for (auto it = readers_.begin(); it != readers_.end(); ++it) {
+        if ((*it)->run() == record.run) {
+            readers_.splice(readers_.begin(), readers_, it);
+            return *readers_.front();
+        }
+    }
+    readers_.push_front(std::make_unique<FetchReader>(record));
+    if (readers_.size() > open_readers)
+        readers_.pop_back();
+    return *readers_.front();
+}
+
+// Serves the client's first request for one turn. False when the client is gone.
+bool FetchServer::serve_turn(Client& client) {
+    auto& request = client.requests.front();
+    const auto& fetch = request.fetch;
+    const auto finish = [&](const RunRecord* record, std::optional<std::uint64_t> frontier,
+                            std::optional<proto::FetchError> error = std::nullopt) {
+        close(client, request, record, frontier, std::move(error));
+        client.requests.pop_front();
+        --queued_;
+    };
+    const auto record = runs_.find(fetch.watch, fetch.run);
+    if (!record) {
+        finish(nullptr, std::nullopt,
+               proto::FetchError{"not_found", "no run " + fetch.run + " of watch " + fetch.watch +
+                                                  " is kept (never known, or out of history)"});
+        return true;
+    }
+    if (const auto gone = RunRegistry::gone(*record)) {
+        readers_.remove_if([&](const auto& reader) { return reader->run() == record->run; });
+        finish(&*record, std::nullopt, proto::FetchError{"gone", *gone});
+        return true;
+    }
+    try {
+        auto& reader = reader_of(*record);
+        const auto frontier = reader.frontier();
+        const auto wanted = fetch.count - request.frames;
+        if (request.next >= frontier || wanted == 0) {
+            // Wait only for the frame at `from`: frames already sent answer the request.
+            const bool parked = request.frames == 0 && wanted > 0 && !record->ended &&
+                                Clock::now() < request.deadline;
+            if (parked)
+                request.not_before =
+                    std::min(Clock::now() + long_poll_interval, request.deadline);
+            else
+                finish(&*record, frontier);
+            return true;
+        }
+        // max_bytes bounds the request, turn_bytes the turn; the first frame of a request
+        // goes out whatever its size.
+        const auto room = fetch.max_bytes ? *fetch.max_bytes - std::min(*fetch.max_bytes,
+                                                                         request.payload)
+                                          : turn_bytes;
+        const bool request_full = fetch.max_bytes && room < turn_bytes;
+        std::uint64_t bytes = 0;
+        const auto count = reader.frames_within(
+            request.next, std::min({wanted, frontier - request.next, turn_frames}),
+            std::min(room, turn_bytes), request.frames == 0 || !request_full, bytes);
+        if (count == 0) { // the next frame would pass max_bytes
+            finish(&*record, frontier);
+            return true;
+        }
+        if (!budget_.try_acquire(bytes)) {
+            // The fetch budget is full: this client's turn comes again once answers drain.
+            request.not_before = Clock::now() + std::chrono::milliseconds(1);
+            return true;
+        }
+        Reservation reservation(budget_, bytes);
+        built_.clear();
+        reader.build(request.next, count, reservation, budget_, built_);
+        for (auto& message : built_) {
+            budget_.release(message.charge); // the header is copied into ZeroMQ right away
+            message.charge = 0;
+            request.payload += message.payload_bytes;
+            bytes_.fetch_add(message.payload_bytes);
+            queue(client, message);
+        }
+        frames_.fetch_add(count);
+        request.next += count;
+        request.frames += count;
+        if (request.frames >= fetch.count || request.next >= frontier)
+            finish(&*record, frontier);
+    } catch (const std::exception& error) {
+        readers_.remove_if([&](const auto& reader) { return reader->run() == record->run; });
+        const auto gone = RunRegistry::gone(*record);
+        finish(&*record, std::nullopt,
+               gone ? proto::FetchError{"gone", *gone}
+                    : proto::FetchError{"internal", "reading " + record->file + " again: " +
+                                                        error.what()});
+    }
+    return true;
+}
+
+void FetchServer::close(Client& client, const Request& request, const RunRecord* record,
+                        std::optional<std::uint64_t> frontier,
+                        std::optional<proto::FetchError> error) {
+    const auto& fetch = request.fetch;
+    proto::FetchedHeader header;
+    header.envelope = {fetch.watch, fetch.run, 0, unix_time_now()};
+    header.id = fetch.id;
+    header.ok = !error;
+    header.from = fetch.from;
+    header.next = request.frames > 0 ? request.next : fetch.from;
+    header.frames = request.frames;
+    header.frontier = frontier;
+    if (record) {
+        header.state = record->ended ? "ended" : "streaming";
+        header.reason = record->reason;
+    }
+    header.error = std::move(error);
+    OutgoingMessage message;
+    message.topic = fetch.watch + "/fetched";
+    message.header = proto::encode_fetched(header);
+    queue(client, message);
+}
+
+void FetchServer::queue(Client& client, OutgoingMessage& message) {
+    Multipart parts;
+    parts.emplace_back(client.identity.data(), client.identity.size());
+    parts.emplace_back(message.topic.data(), message.topic.size());
+    parts.emplace_back(message.header.data(), message.header.size());
+    for (auto& payload : message.payload)
+        parts.push_back(std::move(payload));
+    client.output.push_back(std::move(parts));
+}
+
+// Hands the client's answers to ZeroMQ until its pipe is full. False when it is gone.
+bool FetchServer::flush(Client& client) {
+    while (!client.output.empty()) {
+        auto& parts = client.output.front();
+        try {
+            // The first part decides: once it is taken, the rest of the message is too.
+            if (!socket_.send(parts.front(), zmq::send_flags::dontwait | zmq::send_flags::sndmore))
+                return true; // not reading: its answers wait here
+            for (std::size_t i = 1; i < parts.size(); ++i)
+                socket_.send(parts[i], i + 1 < parts.size() ? zmq::send_flags::sndmore
+                                                            : zmq::send_flags::none);
+        } catch (const zmq::error_t& error) {
+            spdlog::debug("fetch client gone: {}", error.what());
+            return false;
+        }
+        client.output.pop_front();
+    }
+    return true;
+}
+
+} // namespace swmrd::daemon

@@ -1,0 +1,98 @@
+#pragma once
+// The fetch channel (PROTOCOL.md section 5): a ROUTER socket and the thread that answers it,
+// reading frames of any remembered run again from its file.
+//
+// Fetches never stall the live stream: they read in turns of at most a few frames or MiB,
+// taking turns between clients and leaving HDF5 to the watches in between; their payloads
+// count in a budget of their own (a quarter of max_inflight); a client that does not read
+// its answers holds at most one turn's frames and is served again once it has read them. A
+// long poll (`wait`) parks its request and looks again every few milliseconds. Past the
+// limits below a request is answered `busy`.
+
+#include "fetch_reader.hpp"
+#include "inflight_budget.hpp"
+#include "run_registry.hpp"
+
+#include <swmrd/proto/fetch.hpp>
+
+#include <zmq.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace swmrd::daemon {
+
+// Requests waiting or in progress, across clients and per client, before `busy`.
+inline constexpr std::size_t max_fetch_requests = 1024;
+inline constexpr std::size_t max_fetch_requests_per_client = 64;
+
+class FetchServer {
+public:
+    // Binds `endpoint` (throws zmq::error_t; the caller names it) and starts the thread.
+    FetchServer(zmq::context_t& context, const std::string& endpoint, const RunRegistry& runs,
+                InflightBudget& budget, std::chrono::milliseconds peer_timeout);
+    ~FetchServer();
+    FetchServer(const FetchServer&) = delete;
+    FetchServer& operator=(const FetchServer&) = delete;
+
+    const std::string& bound_endpoint() const noexcept { return bound_; }
+    std::uint64_t requests() const noexcept { return requests_.load(); }
+    std::uint64_t frames_sent() const noexcept { return frames_.load(); }
+    std::uint64_t bytes_sent() const noexcept { return bytes_.load(); }
+
+    void stop();
+
+private:
+    using Clock = std::chrono::steady_clock;
+    using Multipart = std::vector<zmq::message_t>;
+
+    struct Request {
+        proto::FetchRequest fetch;
+        std::uint64_t next = 0;   // the next index to send
+        std::uint64_t frames = 0; // sent so far
+        std::uint64_t payload = 0;
+        Clock::time_point deadline;   // of a long poll
+        Clock::time_point not_before; // parked (a long poll, a full budget) until then
+    };
+    struct Client {
+        std::string identity;
+        std::deque<Request> requests;
+        std::deque<Multipart> output; // built, not yet taken by ZeroMQ
+    };
+
+    void run();
+    void receive();
+    void refuse(const std::string& identity, const proto::Value& id, const std::string& code,
+                const std::string& message);
+    bool serve_turn(Client& client);
+    void close(Client& client, const Request& request, const RunRecord* record,
+               std::optional<std::uint64_t> frontier,
+               std::optional<proto::FetchError> error = std::nullopt);
+    void queue(Client& client, OutgoingMessage& message);
+    bool flush(Client& client);
+    FetchReader& reader_of(const RunRecord& record);
+
+    zmq::socket_t socket_;
+    std::string bound_;
+    const RunRegistry& runs_;
+    InflightBudget& budget_;
+    std::map<std::string, Client> clients_;
+    std::size_t queued_ = 0;
+    std::list<std::unique_ptr<FetchReader>> readers_; // most recently used first
+    std::vector<OutgoingMessage> built_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<std::uint64_t> requests_{0};
+    std::atomic<std::uint64_t> frames_{0};
+    std::atomic<std::uint64_t> bytes_{0};
+    std::thread thread_;
+};
+
+} // namespace swmrd::daemon
