@@ -10,22 +10,29 @@ ZeroMQ (PROTOCOL.md, docs/protocol.md).
 
     control = swmrd.Control("tcp://127.0.0.1:5555")
     control.ping()
+
+A DataSource repairs gaps through the daemon's fetch endpoint (``repair=True``), can take a
+run in progress with its history (``history=True``); PullSource reads a run through the
+fetch endpoint alone; Fetcher is the fetch channel itself.
 """
 
 from .control import Control
 from .datasource import DataSource, runs
-from .errors import (ControlError, ControlTimeout, FilterUnavailable, MissedFrames,
-                     ProtocolError, RunError, RunInterrupted, SwmrdError, Timeout)
+from .errors import (ControlError, ControlTimeout, FetchError, FilterUnavailable,
+                     MissedFrames, ProtocolError, RunError, RunInterrupted, SwmrdError, Timeout)
+from .fetch import FetchAnswer, Fetcher, resolve_fetch_endpoint
 from .filters import decode_chunk
 from .messages import Message, SliceDict, data_map_of, parse_message
+from .pull import PullSource, fetch_endpoint_of
 from .writing import append_data, create_dataset
 
 __version__ = "0.1.0"
 PROTOCOL_VERSION = 1
 
 __all__ = [
-    "Control", "ControlError", "ControlTimeout", "DataSource", "FilterUnavailable",
-    "Message", "MissedFrames", "ProtocolError", "RunError", "RunInterrupted", "SliceDict",
-    "SwmrdError", "Timeout", "append_data", "create_dataset", "data_map_of", "decode_chunk",
-    "parse_message", "runs",
+    "Control", "ControlError", "ControlTimeout", "DataSource", "FetchAnswer", "FetchError",
+    "Fetcher", "FilterUnavailable", "Message", "MissedFrames", "ProtocolError", "PullSource",
+    "RunError", "RunInterrupted", "SliceDict", "SwmrdError", "Timeout", "append_data",
+    "create_dataset", "data_map_of", "decode_chunk", "fetch_endpoint_of", "parse_message",
+    "resolve_fetch_endpoint", "runs",
 ]

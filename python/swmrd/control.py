@@ -15,6 +15,7 @@ class Control:
                       datasets=["/entry/data/data"], finished="/entry/finished")
         control.status("det1")["state"]      # 'waiting', 'streaming', ...
         control.stop("det1")                 # {'watch': 'det1', 'frames': 100}
+        control.runs("det1")[-1]["run"]      # the newest run kept for fetching
 
     A refusal raises ControlError with the protocol's ``code`` (bad_request, not_found,
     exists, forbidden, unknown_command, internal) and the daemon's message. No reply within
@@ -120,6 +121,13 @@ class Control:
     def status(self, name):
         """The status map of watch ``name``."""
         return self.request("status", watch=name)["watch"]
+
+    def runs(self, name):
+        """The runs watch ``name`` keeps for fetching, newest last: each a map of ``run``,
+        ``file``, ``state`` (streaming or ended), ``reason`` (None while streaming),
+        ``first_index``, ``frames``, ``last_index``, ``started``, ``ended`` (None while
+        streaming) and ``fetchable`` (False once the file was deleted or replaced)."""
+        return self.request("runs", watch=name)["runs"]
 
 
 def _without_ok(reply):

@@ -9,7 +9,8 @@ import time
 import zmq
 
 from . import writing
-from .errors import MissedFrames, ProtocolError, RunError, RunInterrupted, Timeout
+from .errors import FetchError, MissedFrames, ProtocolError, RunError, RunInterrupted, Timeout
+from .fetch import MAX_COUNT, Fetcher, resolve_fetch_endpoint
 from .messages import data_map_of, maxshape_of, parse_message
 
 logger = logging.getLogger("swmrd")
@@ -18,6 +19,13 @@ WATCH_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 HEARTBEAT_TOPIC = "_daemon/heartbeat"
 JOIN_MODES = ("start", "running")
 END_REASONS = ("finished", "complete", "timeout", "stopped", "shutdown", "error")
+FETCH_MAX_BYTES = 64 << 20  # payload bytes asked for in one fetch request
+
+
+def check_watch_name(watch):
+    if not WATCH_NAME.fullmatch(watch or ""):
+        raise ValueError(f"{watch!r} is not a watch name ([A-Za-z0-9][A-Za-z0-9_.-]*, "
+                         "at most 64 characters)")
 
 
 class _Subscription:
@@ -29,12 +37,11 @@ class _Subscription:
     """
 
     def __init__(self, endpoint, watch, context=None):
-        if not WATCH_NAME.fullmatch(watch or ""):
-            raise ValueError(f"{watch!r} is not a watch name ([A-Za-z0-9][A-Za-z0-9_.-]*, "
-                             "at most 64 characters)")
+        check_watch_name(watch)
         self.endpoint = endpoint
         self.watch = watch
-        self.socket = (context or zmq.Context.instance()).socket(zmq.SUB)
+        self.context = context or zmq.Context.instance()
+        self.socket = self.context.socket(zmq.SUB)
         self.socket.setsockopt(zmq.LINGER, 0)
         self.socket.connect(endpoint)
         # The watch first: a heartbeat arriving proves the earlier subscription is active too.
@@ -45,10 +52,22 @@ class _Subscription:
         self.restarted_from = None
         self.heartbeat = None  # the last heartbeat header
         self.ready = False
+        self._fetcher = None  # a Fetcher on the daemon's fetch endpoint, made when needed
 
     def close(self):
         if not self.socket.closed:
             self.socket.close()
+        if self._fetcher is not None:
+            self._fetcher.close()
+            self._fetcher = None
+
+    def fetcher(self, endpoint, timeout):
+        """The Fetcher on ``endpoint``, shared by the DataSources of this subscription."""
+        if self._fetcher is None or self._fetcher.endpoint != endpoint:
+            if self._fetcher is not None:
+                self._fetcher.close()
+            self._fetcher = Fetcher(endpoint, self.context, timeout)
+        return self._fetcher
 
     def _receive_one(self, timeout):
         """The next message, or None after ``timeout`` seconds (None: wait for ever)."""
@@ -84,6 +103,20 @@ class _Subscription:
             if message.watch == self.watch:
                 return message
 
+    def wait_heartbeat(self, timeout):
+        """Blocks until a heartbeat has come (the fetch endpoint is in it), keeping the
+        watch's messages received meanwhile for ``next``. False after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while self.heartbeat is None:
+            message = self._receive_one(max(deadline - time.monotonic(), 0.0))
+            if message is None:
+                return False
+            if message.topic == HEARTBEAT_TOPIC:
+                self._heartbeat(message.header)
+            elif message.watch == self.watch:
+                self.backlog.append(message)
+        return True
+
     def wait_ready(self, timeout):
         """Blocks until the subscription is known to have reached the daemon."""
         deadline = time.monotonic() + timeout
@@ -95,6 +128,18 @@ class _Subscription:
                     "running, and is this its publish endpoint (not the control one)?")
             if message.kind != "heartbeat":
                 self.backlog.append(message)
+
+
+class _Repair:
+    """Frames [next, stop) of the run to fetch: a gap (``kind`` "gap") or the history of a
+    run joined late ("history"); ``seq`` and ``index`` are those of the message that
+    revealed it (index None for an end)."""
+
+    __slots__ = ("kind", "next", "stop", "seq", "index", "failure")
+
+    def __init__(self, kind, start, stop, seq, index):
+        self.kind, self.next, self.stop, self.seq, self.index = kind, start, stop, seq, index
+        self.failure = None  # (why, error), reported once the frames before it are delivered
 
 
 class DataSource:
@@ -116,15 +161,30 @@ class DataSource:
     frames before ``first_index`` are not delivered. Start the DataSource before the scan
     (or the control ``start``) to be sure to get every frame.
 
+    ``history=True`` (which implies ``join="running"``) delivers the whole run from index 0
+    whenever it begins: a run joined in progress, or one whose ``start`` has a
+    ``first_index`` above 0 (a watch with ``from: latest``), has its earlier frames fetched
+    from the daemon's fetch endpoint first (``history_frames`` counts them), then goes on
+    live, with no frame twice and none missing. ``first_index`` stays where live reception
+    began.
+
     How it ends: iteration stops at the run's ``end``; ``end_reason`` says why and ``end``
     holds the whole end header. An end with reason ``error`` raises RunError (with the
     daemon's message) instead of stopping quietly. If the end can never come (the daemon
     restarted, or a new run began before this run's end arrived) RunInterrupted is raised.
 
-    Missed messages: a gap in ``seq`` raises MissedFrames at the message that revealed it;
-    iteration may go on after catching it (that message comes next). Pass
-    ``on_missed=callback`` to be called with the MissedFrames instead and carry on;
-    ``missed`` counts the messages lost either way.
+    Missed messages: a gap in ``seq`` (a message lost between the daemon and here, in
+    ``delivery: drop`` or ``independent``, or over a broken connection) is repaired: the
+    missed frames are fetched again from the file through the fetch endpoint the daemon's
+    heartbeat names (or ``fetch_endpoint``), and every frame is delivered once, in index
+    order, as if none had been missed; ``repaired`` counts them. A gap revealed by the
+    run's ``end`` is repaired before iteration stops. Only when repair is impossible (no
+    fetch endpoint, the run no longer kept or its file gone, the endpoint silent for
+    ``fetch_timeout``, or ``repair=False``) is MissedFrames raised, saying why, at the
+    message that revealed the gap; iteration may go on after catching it (that message
+    comes next). Pass ``on_missed=callback`` to be called with the MissedFrames instead
+    and carry on; ``missed`` counts the frames lost either way. ``frames_received``
+    counts every frame delivered, repaired and history frames included.
 
     ``timeout``: seconds to wait for each message of the watch (the start, then each
     frame); None waits for ever. Past it, Timeout (a TimeoutError) is raised and iteration
@@ -139,16 +199,27 @@ class DataSource:
     ``data_map.header["parts"]``).
     """
 
-    def __init__(self, endpoint, watch, timeout=None, *, join="start", on_missed=None,
-                 ready_timeout=10.0, copy=False, decode_chunks=True, context=None,
-                 _subscription=None):
+    def __init__(self, endpoint, watch, timeout=None, *, join=None, on_missed=None,
+                 repair=True, history=False, fetch_endpoint=None, fetch_timeout=10.0,
+                 fetch_max_bytes=FETCH_MAX_BYTES, ready_timeout=10.0, copy=False,
+                 decode_chunks=True, context=None, _subscription=None):
+        if join is None:
+            join = "running" if history else "start"
         if join not in JOIN_MODES:
             raise ValueError(f"join must be one of {JOIN_MODES}, not {join!r}")
+        if history and join != "running":
+            raise ValueError("history=True takes a run in progress with its history: it "
+                             "needs join='running' (the default with history)")
         self.endpoint = endpoint
         self.watch = watch
         self.timeout = timeout
         self.join = join
         self.on_missed = on_missed
+        self.repair = repair
+        self.history = history
+        self.fetch_endpoint = fetch_endpoint
+        self.fetch_timeout = fetch_timeout
+        self.fetch_max_bytes = fetch_max_bytes
         self.copy = copy
         self.decode_chunks = decode_chunks
         self._owns_subscription = _subscription is None
@@ -163,11 +234,16 @@ class DataSource:
         self.scan_rank = None
         self.first_index = None
         self.joined_running = False
-        self.frames_received = 0
-        self.missed = 0
+        self.frames_received = 0  # frames delivered, fetched ones included
+        self.missed = 0  # frames lost for good (not repaired)
+        self.repaired = 0  # frames of gaps fetched again and delivered
+        self.history_frames = 0  # frames before the live ones fetched with history=True
         self.skipped = 0  # messages of other runs passed over while waiting
         self._seq = None
-        self._pending = None  # the message that revealed a gap, delivered after MissedFrames
+        self._base = None  # index - seq within the run: index = _base + seq
+        self._pending = None  # the message that revealed a gap, delivered after it
+        self._repair = None  # a _Repair in progress
+        self._fetched = collections.deque()  # (kind, Message) fetched and not yet delivered
         self._done = False
         self._last = None  # index of the last frame delivered
 
@@ -216,13 +292,20 @@ class DataSource:
         return self
 
     def __next__(self):
-        if self._done:
-            raise StopIteration
-        if self._pending is not None:
-            message, self._pending = self._pending, None
-            return self._deliver(message)
-        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        deadline = None
         while True:
+            if self._done:
+                raise StopIteration
+            if self._fetched:
+                return self._deliver_fetched(*self._fetched.popleft())
+            if self._repair is not None:
+                self._repair_step()
+                continue
+            if self._pending is not None:
+                message, self._pending = self._pending, None
+                return self._deliver(message)
+            if deadline is None and self.timeout is not None:
+                deadline = time.monotonic() + self.timeout
             message = self._subscription.next(deadline)
             if message is None:
                 raise Timeout(self._timeout_text())
@@ -244,6 +327,9 @@ class DataSource:
             self.start = header
             self.first_index = header["first_index"]
             self.scan_rank = header["scan_rank"]
+            self._base = self.first_index - 1
+            if self.history and self.first_index > 0:
+                self._repair = _Repair("history", 0, self.first_index, 0, self.first_index)
             return None
         if kind == "end" and header["seq"] == 0:
             # A run that failed before its start: the one we were waiting for.
@@ -256,8 +342,14 @@ class DataSource:
             self.joined_running = True
             self.first_index = header["index"]
             self.scan_rank = len(header["slice"])
+            self._base = header["index"] - header["seq"]
             logger.info("watch %s: joined run %s at frame %d", self.watch, self.run,
                         self.first_index)
+            if self.history and self.first_index > 0:
+                self._pending = message
+                self._repair = _Repair("history", 0, self.first_index, header["seq"],
+                                       self.first_index)
+                return None
             return self._deliver(message)
         self.skipped += 1
         logger.debug("watch %s: skipping %s of a run in progress (waiting for a start)",
@@ -287,13 +379,104 @@ class DataSource:
                                 f"{seq} within run {self.run}")
         self._seq = seq
         if seq > expected:
-            self.missed += seq - expected
-            gap = MissedFrames(self.watch, self.run, expected, seq, header.get("index"))
-            if self.on_missed is None:
-                self._pending = message
-                raise gap
-            self.on_missed(gap)
+            # Deliver the missed frames first (fetched again), then this message.
+            self._pending = message
+            index = header.get("index") if message.kind == "frame" else None
+            self._repair = _Repair("gap", self._base + expected, self._base + seq, seq,
+                                   index)
+            if not self.repair:
+                self._repair_failed("repair is off (repair=False)")
+            return None
         return self._deliver(message)
+
+    # -- repair: frames fetched again from the file ------------------------------------------
+
+    def _fetcher(self):
+        """(the Fetcher to repair with, None) or (None, why there is none)."""
+        advertised = self.fetch_endpoint
+        if advertised is None:
+            # The first message received proved the subscription, perhaps before any
+            # heartbeat came: the endpoint is in the next one.
+            if not self._subscription.wait_heartbeat(self.fetch_timeout):
+                return None, (f"no heartbeat from swmrd within {self.fetch_timeout:g} s, so "
+                              "its fetch endpoint is unknown (pass fetch_endpoint=…)")
+            advertised = self._subscription.heartbeat.get("fetch")
+            if not advertised:
+                return None, (f"swmrd at {self.endpoint} has no fetch endpoint (its "
+                              "heartbeat's `fetch` is nil: set `fetch:` in its config)")
+        endpoint = resolve_fetch_endpoint(advertised, self.endpoint)
+        return self._subscription.fetcher(endpoint, self.fetch_timeout), None
+
+    def _repair_step(self):
+        """Fetches the next frames of the repair in progress into ``_fetched``."""
+        repair = self._repair
+        if repair.failure is not None:
+            return self._repair_failed(*repair.failure)
+        if repair.next >= repair.stop:
+            self._repair = None
+            return
+        fetcher, why = self._fetcher()
+        if fetcher is None:
+            return self._repair_failed(why)
+        try:
+            answer = fetcher.fetch(self.watch, self.run, repair.next,
+                                   min(repair.stop - repair.next, MAX_COUNT),
+                                   max_bytes=self.fetch_max_bytes, timeout=self.fetch_timeout)
+        except FetchError as error:
+            if error.frames:  # it failed part way: deliver what came, then report
+                self._fetched.extend((repair.kind, message) for message in error.frames)
+                repair.next += len(error.frames)
+            explanation = {
+                "gone": "the run's file was deleted or replaced since: its frames cannot "
+                        "be read again",
+                "not_found": "swmrd does not keep this run (any more) for fetching",
+                "busy": "swmrd stayed busy with other fetches",
+            }.get(error.code, "the fetch failed")
+            if repair.next < repair.stop:
+                repair.failure = (f"{explanation} ({error.code} from {fetcher.endpoint}: "
+                                  f"{error.message})", error)
+            return None
+        except Timeout as error:
+            return self._repair_failed(str(error), error)
+        except zmq.ZMQError as error:  # an endpoint ZeroMQ cannot even connect to
+            return self._repair_failed(f"cannot use fetch endpoint {fetcher.endpoint}: "
+                                       f"{error}", error)
+        if not answer.frames:
+            return self._repair_failed(
+                f"swmrd sent no frame from index {repair.next} (frontier {answer.frontier}, "
+                f"run {answer.state})")
+        repair.next = answer.next
+        self._fetched.extend((repair.kind, message) for message in answer.frames)
+        return None
+
+    def _repair_failed(self, why, error=None):
+        repair, self._repair = self._repair, None
+        self.missed += repair.stop - repair.next
+        if repair.kind == "history":
+            missed = MissedFrames.of_history(self.watch, self.run, repair.next, repair.stop,
+                                             why)
+        else:
+            missed = MissedFrames(self.watch, self.run, repair.next - self._base, repair.seq,
+                                  repair.index, why=why, first=repair.next)
+        logger.warning("%s", missed)
+        if self.on_missed is None:
+            raise missed from error
+        self.on_missed(missed)
+
+    def _deliver_fetched(self, kind, message):
+        if message.kind != "frame" or message.header.get("run") != self.run:
+            raise ProtocolError(f"watch {self.watch!r}: a fetch answer held {message!r}, "
+                                f"not a frame of run {self.run}")
+        data_map = data_map_of(message, self.copy, self.decode_chunks)
+        if kind == "history":
+            self.history_frames += 1
+        else:
+            self.repaired += 1
+        self.frames_received += 1
+        self._last = data_map.index
+        if self.maxshape is None:
+            self.maxshape = data_map.maxshape
+        return data_map
 
     def _deliver(self, message):
         if message.kind == "frame":
@@ -351,7 +534,9 @@ class DataSource:
         next run's start cannot be missed between the two (as it could with a new
         DataSource). Keyword arguments override this one's settings (timeout, join…)."""
         settings = dict(timeout=self.timeout, join=self.join, on_missed=self.on_missed,
-                        copy=self.copy,
+                        repair=self.repair, history=self.history,
+                        fetch_endpoint=self.fetch_endpoint, fetch_timeout=self.fetch_timeout,
+                        fetch_max_bytes=self.fetch_max_bytes, copy=self.copy,
                         decode_chunks=self.decode_chunks, ready_timeout=self._ready_timeout)
         settings.update(changes)
         successor = DataSource(self.endpoint, self.watch, _subscription=self._subscription,

@@ -14,26 +14,51 @@ class Timeout(SwmrdError, TimeoutError):
 
 
 class MissedFrames(SwmrdError):
-    """A gap in ``seq``: messages of the run were sent and never received.
+    """Frames of the run were sent and never received, and could not be fetched back.
 
     ``expected`` is the seq that should have come, ``received`` the one that did, ``count``
     how many messages were lost, ``index`` the flat index of the frame that revealed the gap
-    (None when it was the run's end). After catching it, iteration may go on: the message
-    that revealed the gap is delivered next.
+    (None when it was the run's end), ``first`` the flat index of the first frame lost
+    (None when unknown), ``why`` why the frames were not repaired through the daemon's
+    fetch channel (None when nobody tried). After catching it, iteration may go on: the
+    message that revealed the gap is delivered next.
+
+    A DataSource that joined a run in progress with ``history=True`` and could not fetch
+    the frames before the one it joined at raises it too: ``expected`` and ``received``
+    are then None, ``first`` is the first frame not fetched and ``index`` the frame it
+    joined at.
     """
 
-    def __init__(self, watch, run, expected, received, index=None):
+    def __init__(self, watch, run, expected, received, index=None, why=None, first=None):
         self.watch = watch
         self.run = run
         self.expected = expected
         self.received = received
         self.count = received - expected
         self.index = index
+        self.why = why
+        self.first = first
         where = f"before frame {index}" if index is not None else "before the run's end"
-        super().__init__(
-            f"watch {watch!r}, run {run}: {self.count} message(s) missed {where} "
-            f"(seq jumped from {expected - 1} to {received}); the subscriber was too slow "
-            "for a daemon in `delivery: drop` mode, or the connection was interrupted")
+        text = (f"watch {watch!r}, run {run}: {self.count} message(s) missed {where} "
+                f"(seq jumped from {expected - 1} to {received}); the subscriber was too "
+                "slow for a daemon in `delivery: drop` or `independent` mode, or the "
+                "connection was interrupted")
+        if why:
+            text += f"; not repaired: {why}"
+        super().__init__(text)
+
+    @classmethod
+    def of_history(cls, watch, run, first, index, why):
+        """Frames ``first`` to ``index`` - 1 of a run joined late at frame ``index`` (with
+        ``history=True``) were not fetched, because ``why``."""
+        error = cls.__new__(cls)
+        error.watch, error.run, error.index, error.why = watch, run, index, why
+        error.expected = error.received = None
+        error.count, error.first = index - first, first
+        SwmrdError.__init__(
+            error, f"watch {watch!r}, run {run}: joined at frame {index}; {index - first} "
+            f"earlier frame(s) (indices {first} to {index - 1}) were not fetched: {why}")
+        return error
 
 
 class RunInterrupted(SwmrdError):
@@ -67,6 +92,27 @@ class ControlError(SwmrdError):
         self.message = message
         self.command = command
         what = f"{command}: " if command else ""
+        super().__init__(f"{what}{code}: {message}")
+
+
+class FetchError(SwmrdError):
+    """The daemon refused or could not serve a fetch (PROTOCOL.md section 5). ``code`` is
+    bad_request, not_found (no such watch, or the run is not or no longer kept), gone (the
+    run's file was deleted or replaced: its frames cannot be read again), busy (too many
+    fetches in progress) or internal; ``message`` the daemon's words; ``header`` the whole
+    closing header (None when the error was found on this side); ``frames`` the frame
+    Messages sent before a request failed part way, good ones (usually none)."""
+
+    def __init__(self, code, message, header=None, request=None, frames=()):
+        self.code = code
+        self.message = message
+        self.header = header
+        self.request = request
+        self.frames = list(frames)  # frames the daemon sent before it failed part way
+        what = ""
+        if request is not None:
+            what = (f"fetch {request.get('watch')!r} run {request.get('run')} from "
+                    f"{request.get('from')}: ")
         super().__init__(f"{what}{code}: {message}")
 
 

@@ -95,12 +95,15 @@ class Daemon:
                 raise RuntimeError("swmrd did not bind its sockets:\n" + self.log())
             time.sleep(0.01)
         control, publish = None, None
+        self.fetch_endpoint = None
         for line in self.endpoints_path.read_text().splitlines():
             kind, endpoint = line.split(" ", 1)
             if kind == "control":
                 control = endpoint
             elif kind == "publish" and publish is None:
                 publish = endpoint
+            elif kind == "fetch":
+                self.fetch_endpoint = endpoint
         return control, publish
 
     def log(self):
@@ -125,6 +128,9 @@ class Daemon:
 
     def subscriber(self, prefix=""):
         return Subscriber(self.context, self.publish_endpoint, prefix)
+
+    def fetcher(self):
+        return Fetcher(self.context, self.fetch_endpoint)
 
     def signal(self, signum):
         self.process.send_signal(signum)
@@ -217,6 +223,40 @@ class Subscriber:
             messages.append(message)
             if message.kind == "end":
                 return messages
+
+
+class Fetcher:
+    """A raw DEALER on the fetch channel (PROTOCOL.md section 5)."""
+
+    def __init__(self, context, endpoint):
+        self.socket = context.socket(zmq.DEALER)
+        self.socket.setsockopt(zmq.LINGER, 0)
+        self.socket.connect(endpoint)
+        self.ids = 0
+
+    def close(self):
+        self.socket.close()
+
+    def send(self, **request):
+        self.ids += 1
+        request.setdefault("id", self.ids)
+        self.socket.send(msgpack.packb({"cmd": "fetch", **request}))
+        return request["id"]
+
+    def answer(self, timeout=MESSAGE_TIMEOUT_S):
+        """The frame messages of the next answer and its closing header."""
+        frames = []
+        while True:
+            if not self.socket.poll(int(timeout * 1000)):
+                raise TimeoutError(f"no fetch answer within {timeout} s")
+            message = Message(self.socket.recv_multipart(copy=False))
+            if message.kind == "fetched":
+                return frames, message.header
+            frames.append(message)
+
+    def fetch(self, **request):
+        self.send(**request)
+        return self.answer()
 
 
 def run_sim(path, *args, check=True, wait=True):

@@ -2,6 +2,7 @@
 publisher for what a real daemon cannot be made to do on demand (gaps, restarts), and the
 simulator's data pattern."""
 
+import collections
 import os
 import queue
 import signal
@@ -106,6 +107,7 @@ class Daemon:
         for line in self.endpoints_path.read_text().splitlines():
             kind, endpoint = line.split(" ", 1)
             found.setdefault(kind, endpoint)
+        self.fetch = found.get("fetch")  # None unless the config sets `fetch`
         return found["control"], found["publish"]
 
     def log(self):
@@ -185,6 +187,7 @@ class FakePublisher:
         self.instance = str(uuid.uuid4())
         self.heartbeats = heartbeats
         self.watches = list(watches)
+        self.fetch = None  # the heartbeat's `fetch`
         self._queue = queue.Queue()
         self._stop = threading.Event()
         self._heartbeat_seq = 0
@@ -219,7 +222,7 @@ class FakePublisher:
             if self.heartbeats and now >= next_heartbeat:
                 head = header("heartbeat", "_daemon", self.instance, self._heartbeat_seq,
                               period=0.02, version="fake", host="test",
-                              watches=self.watches)
+                              watches=self.watches, fetch=self.fetch)
                 self._heartbeat_seq += 1
                 self.socket.send_multipart([b"_daemon/heartbeat", msgpack.packb(head)])
                 next_heartbeat = now + 0.02
@@ -232,8 +235,240 @@ class FakePublisher:
                 next_heartbeat = 0.0
             else:
                 self.socket.send_multipart(parts)
+            self._queue.task_done()
+
+    def flush(self):
+        """Returns once everything queued so far has been sent."""
+        self._queue.join()
 
     def close(self):
         self._stop.set()
         self._thread.join()
         self.socket.close()
+
+
+# -- a fake daemon: PUB, fetch (ROUTER) and control (REP) ------------------------------------
+
+class FakeRun:
+    """What a fake daemon keeps of a run: every frame written (published or not)."""
+
+    def __init__(self, watch, run, first_index, scan_shape):
+        self.watch, self.run = watch, run
+        self.first_index = first_index
+        self.scan_shape = scan_shape
+        self.frames = []  # (header, payload) by index: the readable frames
+        self.published = []  # indices sent on PUB
+        self.state, self.reason = "streaming", None
+        self.started, self.ended = time.time(), None
+        self.gone = False
+
+    @property
+    def frontier(self):
+        return len(self.frames)
+
+    def run_map(self):
+        return {"run": self.run, "file": "/data/fake.h5", "state": self.state,
+                "reason": self.reason, "first_index": self.first_index,
+                "frames": len(self.published),
+                "last_index": self.published[-1] if self.published else -1,
+                "started": self.started, "ended": self.ended, "fetchable": not self.gone}
+
+
+FETCH_KEYS = {"cmd", "id", "watch", "run", "from", "count", "max_bytes", "wait"}
+
+
+class FakeDaemon:
+    """A fake swmrd for the fetch channel: a FakePublisher (``publisher``) whose heartbeats
+    name the fetch endpoint (``advertise``: "endpoint", "wildcard" for tcp://*:port, or
+    None), a ROUTER fetch endpoint and a REP control endpoint (``runs``, ``status``) served
+    by a thread, over the runs the test writes with ``start``, ``write`` and ``end``.
+
+    Fetch requests are answered as PROTOCOL.md section 5 says, in order per client; a
+    request with ``wait`` at the frontier of a streaming run is parked until a frame comes,
+    the run ends or the wait is over (``parked`` counts them). ``refuse`` holds error codes
+    for the next requests (e.g. ["busy"]), ``max_frames`` caps the frames of an answer,
+    ``cut`` = (n, code) makes the next answer fail with ``code`` after n frames;
+    ``requests`` records every fetch request received.
+    """
+
+    def __init__(self, watch="w", advertise="endpoint"):
+        self.watch = watch
+        self.publisher = FakePublisher(watches=[watch])
+        self.endpoint = self.publisher.endpoint
+        context = zmq.Context.instance()
+        self.router = context.socket(zmq.ROUTER)
+        self.router.setsockopt(zmq.LINGER, 0)
+        self.router.bind("tcp://127.0.0.1:*")
+        self.fetch_endpoint = self.router.getsockopt_string(zmq.LAST_ENDPOINT)
+        self.rep = context.socket(zmq.REP)
+        self.rep.setsockopt(zmq.LINGER, 0)
+        self.rep.bind("tcp://127.0.0.1:*")
+        self.control_endpoint = self.rep.getsockopt_string(zmq.LAST_ENDPOINT)
+        if advertise == "endpoint":
+            self.publisher.fetch = self.fetch_endpoint
+        elif advertise == "wildcard":
+            self.publisher.fetch = "tcp://*:" + self.fetch_endpoint.rsplit(":", 1)[1]
+        else:
+            self.publisher.fetch = advertise
+        self.runs = {}
+        self.order = []  # run ids, oldest first
+        self.requests = []
+        self.refuse = []
+        self.max_frames = None
+        self.cut = None  # (n, code): the next answer fails with `code` after n frames
+        self.status_error = None  # the watch status's `error`
+        self.parked = 0
+        self.changed = threading.Condition()
+        self._clients = {}  # identity -> deque of [request, received_at, parked]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    # -- the test's side ------------------------------------------------------------------
+
+    def start(self, run, first_index=0, scan_shape=(None,), publish=True):
+        with self.changed:
+            self.runs[run] = FakeRun(self.watch, run, first_index, scan_shape)
+            self.order.append(run)
+        if publish:
+            self.publisher.send(start_header(self.watch, run, scan_shape=scan_shape,
+                                             first_index=first_index))
+
+    def write(self, run, count=1, publish=True):
+        """``count`` more frames become readable; each published unless ``publish`` is
+        False (lost on the way, or before the run's first_index: never published)."""
+        for _ in range(count):
+            with self.changed:
+                fake = self.runs[run]
+                index = fake.frontier
+                seq = index - fake.first_index + 1 if index >= fake.first_index else 0
+                head, payload = frame_message(self.watch, run, seq, index,
+                                              scan_shape=fake.scan_shape)
+                fake.frames.append((head, payload))
+                if publish:
+                    fake.published.append(index)
+                self.changed.notify_all()
+            if publish:
+                self.publisher.send(head, payload)
+
+    def end(self, run, reason="finished", publish=True, **more):
+        with self.changed:
+            fake = self.runs[run]
+            fake.state, fake.reason, fake.ended = "ended", reason, time.time()
+            seq = fake.frontier - fake.first_index + 1
+            head = end_header(self.watch, run, seq, reason=reason, frames=len(fake.published),
+                              last_index=fake.published[-1] if fake.published else -1, **more)
+            self.changed.notify_all()
+        if publish:
+            self.publisher.send(head)
+
+    def wait_for(self, condition, timeout=WAIT_S):
+        """Blocks until ``condition()`` holds (checked whenever the fake changes)."""
+        with self.changed:
+            if not self.changed.wait_for(condition, timeout):
+                raise AssertionError(f"the fake daemon never reached {condition}")
+
+    def close(self):
+        self._stop.set()
+        self._thread.join()
+        self.router.close()
+        self.rep.close()
+        self.publisher.close()
+
+    # -- the daemon's side ------------------------------------------------------------------
+
+    def _serve(self):
+        poller = zmq.Poller()
+        poller.register(self.router, zmq.POLLIN)
+        poller.register(self.rep, zmq.POLLIN)
+        while not self._stop.is_set():
+            ready = dict(poller.poll(5))
+            if self.rep in ready:
+                self.rep.send(msgpack.packb(self._control(msgpack.unpackb(self.rep.recv()))))
+            if self.router in ready:
+                identity, data = self.router.recv_multipart()
+                request = msgpack.unpackb(data)
+                with self.changed:
+                    self.requests.append(request)
+                    self.changed.notify_all()
+                self._clients.setdefault(identity, collections.deque()).append(
+                    [request, time.monotonic(), False])
+            for identity, pending in self._clients.items():
+                while pending and self._answer(identity, pending[0]):
+                    pending.popleft()
+
+    def _control(self, request):
+        with self.changed:
+            if request.get("watch") != self.watch:
+                return {"ok": False, "error": {"code": "not_found",
+                                               "message": f"no watch {request.get('watch')}"}}
+            if request["cmd"] == "runs":
+                return {"ok": True, "runs": [self.runs[r].run_map() for r in self.order
+                                             if r in self.runs]}
+            if request["cmd"] == "status":
+                last = self.order[-1] if self.order else None
+                return {"ok": True, "watch": {"name": self.watch, "run": last,
+                                              "error": self.status_error}}
+        return {"ok": False, "error": {"code": "unknown_command", "message": request["cmd"]}}
+
+    def _answer(self, identity, entry):
+        """Answers the request of ``entry``; False while it is parked (long poll)."""
+        request, received_at, parked = entry
+        closing = {"v": 1, "kind": "fetched", "watch": request.get("watch"),
+                   "run": request.get("run"), "seq": 0, "time": time.time(),
+                   "id": request.get("id"), "ok": False, "from": request.get("from"),
+                   "next": request.get("from"), "frames": 0, "frontier": None, "state": None,
+                   "reason": None}
+
+        def refuse(code, message):
+            closing["error"] = {"code": code, "message": message}
+            self._send(identity, closing)
+            return True
+
+        unknown = set(request) - FETCH_KEYS
+        if unknown or request.get("cmd") != "fetch":
+            return refuse("bad_request", f"unknown keys {sorted(unknown)}")
+        if self.refuse:
+            return refuse(self.refuse.pop(0), "refused as the test asked")
+        with self.changed:
+            fake = self.runs.get(request["run"])
+            if request["watch"] != self.watch or fake is None:
+                return refuse("not_found", f"no run {request['run']}")
+            closing.update(frontier=fake.frontier, state=fake.state, reason=fake.reason)
+            if fake.gone:
+                return refuse("gone", "/data/fake.h5 was replaced")
+            start = request["from"]
+            waited = time.monotonic() - received_at
+            if (start >= fake.frontier and fake.state == "streaming"
+                    and waited < request.get("wait", 0)):
+                if not parked:
+                    entry[2] = True
+                    self.parked += 1
+                    self.changed.notify_all()
+                return False
+            stop = min(start + request["count"], fake.frontier)
+            if self.max_frames is not None:
+                stop = min(stop, start + self.max_frames)
+            frames, total = [], 0
+            for index in range(start, stop):
+                head, payload = fake.frames[index]
+                size = sum(len(p) for p in payload)
+                if frames and "max_bytes" in request and total + size > request["max_bytes"]:
+                    break
+                total += size
+                frames.append(({**head, "fetched": True}, payload))
+        cut, self.cut = self.cut, None
+        if cut is not None:
+            frames = frames[:cut[0]]
+        for head, payload in frames:
+            self.router.send_multipart([identity, f"{self.watch}/frame".encode(),
+                                        msgpack.packb(head), *payload])
+        closing.update(ok=True, next=start + len(frames), frames=len(frames))
+        if cut is not None:
+            closing.update(ok=False, error={"code": cut[1], "message": "failed part way"})
+        self._send(identity, closing)
+        return True
+
+    def _send(self, identity, closing):
+        self.router.send_multipart([identity, f"{closing['watch']}/fetched".encode(),
+                                    msgpack.packb(closing)])

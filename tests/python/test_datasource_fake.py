@@ -156,6 +156,7 @@ def test_next_run_misses_nothing_between_runs(publisher):
 
 def test_runs_generator(publisher):
     publisher.send_run(WATCH, "a", frames=1)  # before subscribing: lost, as PUB/SUB does
+    publisher.flush()
     iterator = swmrd.runs(publisher.endpoint, WATCH, timeout=10.0)
     first = next(iterator)
     publisher.send_run(WATCH, "b", frames=2)
