@@ -265,12 +265,15 @@ void Publisher::read_connection_events() {
     }
 }
 
-// Independent delivery: a new subscriber's pipe holds its share of half of max_inflight, in
-// frames the size of the largest seen so far (ZeroMQ counts messages, not bytes).
+// Independent delivery: each subscriber's pipe holds an equal share of the budget, in frames
+// the size of the largest seen so far (ZeroMQ counts messages, not bytes, and applies a new
+// limit to every pipe). Stalled subscribers then hold at most their shares, and what is left
+// is a share too: the reader goes at the pace of the fastest subscriber, whose pipe never
+// overflows, and never waits for a stalled one.
 void Publisher::size_pipes(std::uint64_t frame_bytes) {
     largest_frame_ = std::max(largest_frame_, frame_bytes);
-    const auto per_message = std::max<std::uint64_t>(largest_frame_ + 512, 4096);
-    const auto share = budget_.limit() / 2 / (subscribers() + 1);
+    const auto per_message = std::max<std::uint64_t>(largest_frame_ + 1024, 4096);
+    const auto share = budget_.limit() / std::max<std::uint64_t>(subscribers(), 1);
     const auto limit = static_cast<int>(std::clamp<std::uint64_t>(share / per_message, 16, 100000));
     if (limit != pipe_limit_) {
         pipe_limit_ = limit;

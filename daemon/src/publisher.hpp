@@ -9,9 +9,10 @@
 // dropped and counted in its watch's `dropped`, so a slow subscriber sees a gap in `seq`;
 // start, end and heartbeat messages wait a little before they are given up, and a lost one is
 // logged. In independent delivery ZeroMQ drops what a subscriber's own pipe cannot take, for
-// that subscriber alone: it sees the gap in `seq` and fetches the frames back. Each new
-// subscriber's pipe holds a share of max_inflight: half of it, split between the subscribers,
-// in messages the size of the largest frame seen.
+// that subscriber alone: it sees the gap in `seq` and fetches the frames back. Each
+// subscriber's pipe holds an equal share of max_inflight, in messages the size of the
+// largest frame seen: a stalled one holds its share at most, and the reader keeps the pace
+// of the fastest.
 //
 // ZMTP heartbeats disconnect a subscriber whose connection stays silent for peer_timeout (a
 // stopped process, a vanished host), so it holds nothing back.

@@ -142,6 +142,15 @@ class _Repair:
         self.failure = None  # (why, error), reported once the frames before it are delivered
 
 
+class _EndMessage:
+    """An end that never arrived, made from what the fetch channel said of the run."""
+
+    kind = "end"
+
+    def __init__(self, header):
+        self.header = {k: v for k, v in header.items() if v is not None}
+
+
 class DataSource:
     """Iterates over ONE run of watch ``watch`` published at ``endpoint``, yielding a
     SliceDict per frame, like swmr_tools' DataSource::
@@ -246,6 +255,9 @@ class DataSource:
         self._fetched = collections.deque()  # (kind, Message) fetched and not yet delivered
         self._done = False
         self._last = None  # index of the last frame delivered
+        self._quiet = 0  # heartbeats in a row with no message of the run between them
+        self._fetched_through = 0  # seq up to which a tail probe fetched the frames
+        self._ended_seen = False  # a tail probe found the run ended and nothing to fetch
 
         if ready_timeout is not None and not self._subscription.ready:
             try:
@@ -311,7 +323,9 @@ class DataSource:
                 raise Timeout(self._timeout_text())
             if message.kind == "heartbeat":
                 self._check_restart()
+                self._probe_tail()
                 continue
+            self._quiet = 0
             if self.run is None:
                 result = self._while_waiting(message)
             else:
@@ -374,6 +388,8 @@ class DataSource:
                 f"{self._last_index()} are missed", self._last_index())
         seq = header["seq"]
         expected = self._seq + 1
+        if seq <= self._fetched_through:
+            return None  # a frame a tail probe fetched already, arriving after all
         if seq < expected:
             raise ProtocolError(f"watch {self.watch!r}: seq went back from {self._seq} to "
                                 f"{seq} within run {self.run}")
@@ -390,6 +406,55 @@ class DataSource:
         return self._deliver(message)
 
     # -- repair: frames fetched again from the file ------------------------------------------
+
+    def _probe_tail(self):
+        """Frames lost at the end of what arrived (and a lost ``end``) show in no gap: no
+        message comes after them. A heartbeat comes after everything sent before it, so when
+        a run stays quiet for two heartbeats in a row the fetch channel is asked how far the
+        run is, and what was lost is fetched; a run found ended twice with nothing left ends
+        here too."""
+        if (self.run is None or self._done or not self.repair or self._repair is not None
+                or self._pending is not None or self._fetched):
+            return
+        self._quiet += 1
+        if self._quiet < 2:
+            return
+        self._quiet = 0
+        fetcher, _ = self._fetcher()
+        if fetcher is None:
+            return  # nothing to ask: the timeout tells, as without repair
+        next_index = self._base + self._seq + 1
+        try:
+            answer = fetcher.fetch(self.watch, self.run, next_index, MAX_COUNT,
+                                   max_bytes=self.fetch_max_bytes, timeout=self.fetch_timeout)
+        except (FetchError, Timeout, zmq.ZMQError) as error:
+            logger.debug("watch %s: tail probe failed: %s", self.watch, error)
+            return
+        if answer.frames:
+            self._fetched.extend(("gap", message) for message in answer.frames)
+            self._seq += len(answer.frames)
+            self._fetched_through = self._seq
+            if answer.frontier is not None and answer.next < answer.frontier:
+                self._repair = _Repair("gap", answer.next, answer.frontier,
+                                       self._seq + answer.frontier - answer.next, None)
+                self._seq += answer.frontier - answer.next
+                self._fetched_through = self._seq
+            self._ended_seen = False
+            return
+        if answer.state != "ended":
+            return
+        if not self._ended_seen:
+            self._ended_seen = True  # its end may still be on its way
+            return
+        logger.warning("watch %s: the end of run %s never arrived; it ended %s", self.watch,
+                       self.run, answer.reason)
+        self._pending = _EndMessage({
+            "v": 1, "kind": "end", "watch": self.watch, "run": self.run, "seq": self._seq + 1,
+            "file": self.file, "reason": answer.reason, "frames": self.frames_received,
+            "last_index": self._last if self._last is not None else -1,
+            "error": "the run ended with an error; its end message was lost (see the "
+                     "watch's status)" if answer.reason == "error" else None,
+            "lost": True})
 
     def _fetcher(self):
         """(the Fetcher to repair with, None) or (None, why there is none)."""

@@ -1,0 +1,113 @@
+"""Subscribers at their own pace: `independent` delivery with repairing clients, a stalled
+subscriber cut off by peer_timeout in `lossless`, and a client that joins late with its
+run's history. Stalled subscribers are real processes, stopped with SIGSTOP."""
+
+import json
+import signal
+import subprocess
+import zlib
+from pathlib import Path
+
+import h5py
+
+from harness import finish, run_sim, watch_spec
+
+CLIENT = Path(__file__).with_name("client_process.py")
+FRAMES = 1000
+# 128 x 256 uint16: 64 KiB a frame, 62 MiB in all: more than a stopped subscriber's pipe
+# (half the 24 MiB live budget with two subscribers) and its kernel buffers hold.
+SIM_ARGS = ("--scan-shape", FRAMES, "--frame-shape", "128x256", "--dtype", "u2")
+
+
+def start_client(daemon, watch, *extra):
+    process = subprocess.Popen(["/usr/bin/python3", str(CLIENT),
+                                daemon.publish_endpoint, watch, *extra],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "ready", process.stderr.read()
+    return process
+
+
+def result_of(process):
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def file_sums(path):
+    with h5py.File(path, "r") as f:
+        data = f["/entry/data/data"]
+        return [zlib.crc32(data[i:i + 1].tobytes()) for i in range(data.shape[0])]
+
+
+def receive_all(sub, watch):
+    """The run as the raw subscriber got it, checking it saw no gap in seq."""
+    start, *frames, end = sub.run(watch, timeout=60)
+    assert [m.header["seq"] for m in frames] == list(range(1, len(frames) + 1))
+    return start, frames, end
+
+
+def test_independent_a_stopped_subscriber_loses_frames_alone_and_repairs_them(start_daemon,
+                                                                              tmp_path):
+    daemon = start_daemon(fetch="tcp://127.0.0.1:*", delivery="independent",
+                          max_inflight="32MiB", allowed_roots=[str(tmp_path)])
+    path = tmp_path / "scan.h5"
+    sub = daemon.subscriber("det/")
+    sub.wait_ready()
+    stopped = start_client(daemon, "det")
+    stopped.send_signal(signal.SIGSTOP)
+    try:
+        assert daemon.request("start", watch=watch_spec("det", path, finished="/entry/finished",
+                                                        timeout="30s"))["ok"]
+        # At a detector's pace (64 MB/s), which the other subscriber keeps up with: it stays
+        # within its share of max_inflight, and loses nothing.
+        run_sim(path, *SIM_ARGS, "--rate", 1000)
+        # The other subscriber got every frame, with no gap, while one was stopped.
+        start, frames, end = receive_all(sub, "det")
+        assert len(frames) == FRAMES and end.header["reason"] == "finished"
+    finally:
+        stopped.send_signal(signal.SIGCONT)
+    result = result_of(stopped)
+    # The stopped one lost frames (its pipe overflowed) and got them back from the file.
+    assert result["repaired"] > 0, result
+    assert result["indices"] == list(range(FRAMES))
+    assert result["sums"] == file_sums(path)
+    assert result["reason"] == "finished"
+
+
+def test_lossless_a_stopped_subscriber_is_cut_off_after_peer_timeout(start_daemon, tmp_path):
+    daemon = start_daemon(delivery="lossless", peer_timeout="1s", max_inflight="8MiB",
+                          allowed_roots=[str(tmp_path)])
+    path = tmp_path / "scan.h5"
+    sub = daemon.subscriber("det/")
+    sub.wait_ready()
+    stopped = start_client(daemon, "det")
+    stopped.send_signal(signal.SIGSTOP)
+    try:
+        assert daemon.request("start", watch=watch_spec("det", path, finished="/entry/finished",
+                                                        timeout="30s"))["ok"]
+        writer = run_sim(path, *SIM_ARGS, wait=False)
+        # Held back until the stopped peer is disconnected, then every frame.
+        start, frames, end = receive_all(sub, "det")
+        finish(writer)
+        assert len(frames) == FRAMES and end.header["reason"] == "finished"
+        assert "subscriber disconnected" in daemon.log()
+    finally:
+        stopped.kill()
+        stopped.wait()
+
+
+def test_a_client_joining_a_live_run_late_yields_it_all_from_index_0(start_daemon, tmp_path):
+    daemon = start_daemon(fetch="tcp://127.0.0.1:*", allowed_roots=[str(tmp_path)])
+    path = tmp_path / "scan.h5"
+    sub = daemon.subscriber("det/")
+    sub.wait_ready()
+    assert daemon.request("start", watch=watch_spec("det", path, finished="/entry/finished",
+                                                    timeout="30s"))["ok"]
+    writer = run_sim(path, "--scan-shape", 120, "--rate", 100, wait=False)
+    for _ in range(30):  # the start and frames 0..28 have gone out
+        sub.next()
+    late = start_client(daemon, "det", "--history")
+    result = result_of(late)
+    finish(writer)
+    assert result["indices"] == list(range(120))
+    assert result["history"] > 0 and result["sums"] == file_sums(path)
