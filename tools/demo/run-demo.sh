@@ -26,6 +26,8 @@ cat > "$work/swmrd.yaml" <<YAML
 # Wildcard ports: the demo never collides with a swmrd already running here.
 control: tcp://127.0.0.1:*
 publish: [tcp://127.0.0.1:*]
+fetch: tcp://127.0.0.1:*
+delivery: independent
 allowed_roots: [$work]
 heartbeat: 1s
 log: {level: info}
@@ -60,6 +62,10 @@ tail -n +1 -f "$work/swmrcat.out" --pid "$cat_pid" &
 pids+=($!)
 wait "$cat_pid"
 sleep 0.2
+
+echo
+echo "== swmrctl runs demo: the run is kept; any of its frames can be fetched again"
+"$swmrctl" -c "$control" runs demo
 
 echo
 echo "== swmrctl status demo"
