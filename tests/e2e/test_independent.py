@@ -3,6 +3,7 @@ subscriber cut off by peer_timeout in `lossless`, and a client that joins late w
 run's history. Stalled subscribers are real processes, stopped with SIGSTOP."""
 
 import json
+import os
 import signal
 import subprocess
 import zlib
@@ -111,3 +112,28 @@ def test_a_client_joining_a_live_run_late_yields_it_all_from_index_0(start_daemo
     finish(writer)
     assert result["indices"] == list(range(120))
     assert result["history"] > 0 and result["sums"] == file_sums(path)
+
+
+def test_the_cpp_repairing_subscriber_of_the_docs_yields_every_frame_once(start_daemon,
+                                                                        tmp_path):
+    binary = os.environ.get("REPAIRING_SUBSCRIBER_BIN", "example_repairing_subscriber")
+    daemon = start_daemon(fetch="tcp://127.0.0.1:*", delivery="independent",
+                          max_inflight="32MiB", allowed_roots=[str(tmp_path)])
+    path = tmp_path / "scan.h5"
+    example = subprocess.Popen([binary, daemon.publish_endpoint, "det"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert example.stdout.readline().startswith("subscribed to det")
+    example.send_signal(signal.SIGSTOP)
+    try:
+        assert daemon.request("start", watch=watch_spec("det", path, finished="/entry/finished",
+                                                        timeout="30s"))["ok"]
+        run_sim(path, *SIM_ARGS)
+    finally:
+        example.send_signal(signal.SIGCONT)
+    out, err = example.communicate(timeout=120)
+    assert example.returncode == 0, err
+    lines = out.splitlines()
+    indices = [int(line.split()[1]) for line in lines if line.startswith("frame ")]
+    assert indices == list(range(FRAMES))
+    end = lines[-1]
+    assert end.startswith("end finished frames=1000 repaired=") and "repaired=0" not in end, end
