@@ -32,9 +32,14 @@ Publisher::Publisher(zmq::context_t& context, const std::vector<std::string>& en
     // The budget counts payloads; a subscriber's pipe also holds each message's header and
     // ZeroMQ's own structures (about 500 bytes), so its length is bounded too: about 1/16 of
     // max_inflight for a stalled subscriber, never fewer than 1000 messages.
-    pipe_limit_ =
-        static_cast<int>(std::clamp<std::uint64_t>(budget.limit() / 8192, 1000, 100000));
-    socket_.set(zmq::sockopt::sndhwm, pipe_limit_);
+    auto pipe_limit = std::clamp<std::uint64_t>(budget.limit() / 8192, 1000, 100000);
+    // Independent delivery: a subscriber's pipe is all that holds frames for it alone, so it
+    // is shorter: a message per MiB of the budget (64 at least), a share a stalled subscriber
+    // cannot exceed. It is set once, here: libzmq 4.3.4 crashes when SNDHWM changes while
+    // pipes are connected (measured; a reason this cannot follow the frame size).
+    if (delivery == Delivery::independent)
+        pipe_limit = std::clamp<std::uint64_t>(budget.limit() >> 20, 64, 100000);
+    socket_.set(zmq::sockopt::sndhwm, static_cast<int>(pipe_limit));
     socket_.set(zmq::sockopt::linger, 1000);
     set_peer_timeout(socket_, peer_timeout);
     // Connections and disconnections, counted and logged.
@@ -126,8 +131,6 @@ void Publisher::run() {
             }
             drain_subscriptions_now_and_then();
             prepare(message);
-            if (delivery_ == Delivery::independent && message.payload_bytes > largest_frame_)
-                size_pipes(message.payload_bytes);
             const bool may_wait =
                 delivery_ == Delivery::lossless || message.kind != OutgoingMessage::Kind::frame;
             account(message, send(message, may_wait));
@@ -260,24 +263,6 @@ void Publisher::read_connection_events() {
         spdlog::debug("subscriber {} on {} ({} connected)",
                       id == ZMQ_EVENT_ACCEPTED ? "connected" : "disconnected",
                       address.to_string(), subscribers());
-        if (delivery_ == Delivery::independent)
-            size_pipes(largest_frame_);
-    }
-}
-
-// Independent delivery: each subscriber's pipe holds an equal share of the budget, in frames
-// the size of the largest seen so far (ZeroMQ counts messages, not bytes, and applies a new
-// limit to every pipe). Stalled subscribers then hold at most their shares, and what is left
-// is a share too: the reader goes at the pace of the fastest subscriber, whose pipe never
-// overflows, and never waits for a stalled one.
-void Publisher::size_pipes(std::uint64_t frame_bytes) {
-    largest_frame_ = std::max(largest_frame_, frame_bytes);
-    const auto per_message = std::max<std::uint64_t>(largest_frame_ + 1024, 4096);
-    const auto share = budget_.limit() / std::max<std::uint64_t>(subscribers(), 1);
-    const auto limit = static_cast<int>(std::clamp<std::uint64_t>(share / per_message, 16, 100000));
-    if (limit != pipe_limit_) {
-        pipe_limit_ = limit;
-        socket_.set(zmq::sockopt::sndhwm, limit);
     }
 }
 

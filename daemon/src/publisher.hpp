@@ -9,10 +9,10 @@
 // dropped and counted in its watch's `dropped`, so a slow subscriber sees a gap in `seq`;
 // start, end and heartbeat messages wait a little before they are given up, and a lost one is
 // logged. In independent delivery ZeroMQ drops what a subscriber's own pipe cannot take, for
-// that subscriber alone: it sees the gap in `seq` and fetches the frames back. Each
-// subscriber's pipe holds an equal share of max_inflight, in messages the size of the
-// largest frame seen: a stalled one holds its share at most, and the reader keeps the pace
-// of the fastest.
+// that subscriber alone: it sees the gap in `seq` and fetches the frames back. Its pipe holds
+// a message per MiB of max_inflight (64 at least): what a stalled subscriber holds at most.
+// With frames so large that the stalled pipes hold the whole budget, the reader waits until
+// peer_timeout disconnects them.
 //
 // ZMTP heartbeats disconnect a subscriber whose connection stays silent for peer_timeout (a
 // stopped process, a vanished host), so it holds nothing back.
@@ -76,7 +76,6 @@ private:
     void drain_subscriptions_now_and_then();
     void prepare(OutgoingMessage& message);
     void read_connection_events();
-    void size_pipes(std::uint64_t frame_bytes);
     void account(const OutgoingMessage& message, bool sent);
 
     zmq::socket_t socket_;
@@ -93,8 +92,6 @@ private:
     std::chrono::steady_clock::time_point last_drain_{};
     std::atomic<std::uint64_t> connected_{0};
     std::atomic<std::uint64_t> disconnected_{0};
-    std::uint64_t largest_frame_ = 0; // independent delivery: sizes new subscribers' pipes
-    int pipe_limit_ = 0;
     std::thread thread_;
 };
 

@@ -200,8 +200,10 @@ RunContext Watch::run_context(const Candidate& file, const std::string& run_id) 
         record.counters = counters_;
         runs_.started(std::move(record));
     };
-    context.on_end = [this, run_id](const proto::EndHeader& end) {
-        runs_.ended(run_id, end.reason, end.frames, end.last_index);
+    // Called by the publisher when the end goes out, which may be after this watch is gone
+    // (ends still queued at shutdown): it holds the registry, which outlives the publisher.
+    context.on_end = [&runs = runs_, run_id](const proto::EndHeader& end) {
+        runs.ended(run_id, end.reason, end.frames, end.last_index);
     };
     return context;
 }

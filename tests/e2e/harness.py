@@ -107,7 +107,8 @@ class Daemon:
         return control, publish
 
     def log(self):
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text()
 
     def request_bytes(self, payload):
@@ -149,6 +150,8 @@ class Daemon:
             self.process.wait()
             raise AssertionError("swmrd did not exit on SIGTERM:\n" + self.log())
         self._log.close()
+        if code != 0:
+            print(f"swmrd exited {code}")
         return code
 
     def peak_rss_bytes(self):

@@ -16,7 +16,8 @@ from harness import finish, run_sim, watch_spec
 CLIENT = Path(__file__).with_name("client_process.py")
 FRAMES = 1000
 # 128 x 256 uint16: 64 KiB a frame, 62 MiB in all: more than a stopped subscriber's pipe
-# (half the 24 MiB live budget with two subscribers) and its kernel buffers hold.
+# (64 messages: one per MiB of the 24 MiB live budget, 64 at least) and its kernel buffers
+# hold.
 SIM_ARGS = ("--scan-shape", FRAMES, "--frame-shape", "128x256", "--dtype", "u2")
 
 
@@ -137,3 +138,28 @@ def test_the_cpp_repairing_subscriber_of_the_docs_yields_every_frame_once(start_
     assert indices == list(range(FRAMES))
     end = lines[-1]
     assert end.startswith("end finished frames=1000 repaired=") and "repaired=0" not in end, end
+
+
+def test_swmrcat_repair_prints_every_frame_once_and_reports_the_gaps(start_daemon, tmp_path):
+    swmrcat = os.environ.get("SWMRCAT_BIN", "swmrcat")
+    daemon = start_daemon(fetch="tcp://127.0.0.1:*", delivery="independent",
+                          max_inflight="32MiB", allowed_roots=[str(tmp_path)])
+    path = tmp_path / "scan.h5"
+    cat = subprocess.Popen([swmrcat, "-p", daemon.publish_endpoint, "--watch", "det", "--repair",
+                            "--exit-on-end", "--quiet-frames"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert "connected to swmrd" in cat.stderr.readline()
+    cat.send_signal(signal.SIGSTOP)
+    try:
+        assert daemon.request("start", watch=watch_spec("det", path, finished="/entry/finished",
+                                                        timeout="30s"))["ok"]
+        run_sim(path, *SIM_ARGS)
+    finally:
+        cat.send_signal(signal.SIGCONT)
+    out, err = cat.communicate(timeout=120)
+    assert cat.returncode == 0, err
+    frames = [line for line in out.splitlines() if line.startswith("det frame")]
+    assert [int(line.split()[2].rstrip(":")) for line in frames] == list(range(FRAMES)), \
+        out[:2000]
+    summary = [line for line in err.splitlines() if "gaps repaired" in line][-1]
+    assert "gaps left: 0" in summary and not summary.startswith("swmrcat: gaps repaired: 0 (0")

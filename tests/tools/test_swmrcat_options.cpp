@@ -53,4 +53,15 @@ TEST_CASE("swmrcat's usage errors") {
     CHECK(usage_error({"--watch", "bad name"}).find("is not a watch name") != std::string::npos);
     CHECK(usage_error({"--watch"}) == "--watch needs a value");
     CHECK(usage_error({"--frob"}) == "unknown argument '--frob'");
+    CHECK(usage_error({"--repair"}) ==
+          "--repair needs --watch: runs are repaired one watch at a time");
+    CHECK(usage_error({"--watch", "d", "--history"}) ==
+          "--history needs --repair: the history is fetched");
+}
+
+TEST_CASE("swmrcat's repair options") {
+    const auto options = parse_cat_options({"--watch", "d", "--repair", "--history"}, nullptr);
+    CHECK(options.repair);
+    CHECK(options.history);
+    CHECK_FALSE(parse_cat_options({}, nullptr).repair);
 }

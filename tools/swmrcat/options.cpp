@@ -21,7 +21,7 @@ std::uint64_t positive_integer(const std::string& option, const std::string& tex
 
 const char* cat_usage() {
     return R"(usage: swmrcat [-p ENDPOINT] [--watch NAME] [--count N] [--exit-on-end] [--stats]
-               [--quiet-frames] [--heartbeats] [--max-values N]
+               [--quiet-frames] [--heartbeats] [--max-values N] [--repair] [--history]
 
 Subscribes to swmrd's data channel and prints every message: a line for each start and end
 of a run, and for each frame its slice metadata as swmr_tools prints it,
@@ -39,6 +39,9 @@ options:
   --quiet-frames          print only the slice line of each frame, not its values
   --heartbeats            print the daemon's heartbeats too
   --max-values N          print parts of up to N values in full, summarise larger (default 100)
+  --repair                fetch the frames a gap in seq missed from the daemon's fetch channel
+                          and print them in order (needs --watch, and `fetch` in its config)
+  --history               with --repair: a run joined in progress is printed from index 0
   -h, --help              show this text
 
 Missed messages (a gap in a run's seq) are always reported on stderr. Ctrl-C (SIGINT) or
@@ -77,12 +80,20 @@ CatOptions parse_cat_options(const std::vector<std::string>& args, const char* e
             options.print.quiet_frames = true;
         } else if (arg == "--heartbeats") {
             options.heartbeats = true;
+        } else if (arg == "--repair") {
+            options.repair = true;
+        } else if (arg == "--history") {
+            options.history = true;
         } else if (arg == "--max-values") {
             options.print.max_values = positive_integer(arg, value());
         } else {
             throw UsageError("unknown argument '" + arg + "'");
         }
     }
+    if (options.history && !options.repair)
+        throw UsageError("--history needs --repair: the history is fetched");
+    if (options.repair && !options.watch)
+        throw UsageError("--repair needs --watch: runs are repaired one watch at a time");
     if (options.endpoints.empty())
         options.endpoints.emplace_back(env_publish != nullptr && *env_publish != '\0'
                                            ? env_publish

@@ -24,6 +24,8 @@ struct CatOptions {
     bool exit_on_end = false;
     bool stats = false;
     bool heartbeats = false; // print them too
+    bool repair = false;     // fetch what a gap in seq missed, print it in order
+    bool history = false;    // fetch a run joined in progress from its index 0
     PrintOptions print;
     bool help = false;
 };

@@ -1,10 +1,12 @@
 #include "swmrcat/subscriber.hpp"
 
+#include "swmrcat/fetch_client.hpp"
 #include "swmrcat/message_format.hpp"
 #include "swmrcat/seq_tracker.hpp"
 #include "swmrcat/stats.hpp"
 
 #include <swmrd/proto/decode_error.hpp>
+#include <swmrd/proto/fetch.hpp>
 #include <swmrd/proto/messages.hpp>
 
 #include <zmq.hpp>
@@ -14,6 +16,8 @@
 #include <cerrno>
 #include <chrono>
 #include <iterator>
+#include <map>
+#include <optional>
 #include <string_view>
 
 namespace swmrd::cat {
@@ -111,6 +115,8 @@ private:
         }
         std::visit(
             [&](const auto& h) {
+                if (options_.repair && !repair_before(h))
+                    return; // printed already, fetched by a tail probe
                 if (const auto gap = tracker_.observe(h.envelope, proto::kind_of(header)))
                     note(*gap);
                 on(h, parts);
@@ -138,11 +144,138 @@ private:
 
     void on(const proto::EndHeader& end, const std::vector<zmq::message_t>&) {
         print(format_end(end));
+        if (auto found = runs_.find(end.envelope.watch);
+            found != runs_.end() && found->second.run == end.envelope.run)
+            found->second.run.clear(); // over: nothing more to repair or to ask after
         if (options_.exit_on_end)
             done_ = true;
     }
 
+    // --repair: what the run's seq says was missed before this message is fetched and
+    // printed first, as if it had arrived; --history: so is a joined run's beginning.
+    struct RunState {
+        std::string run;
+        std::int64_t base = 0; // index - seq in the run
+        std::uint64_t seq = 0; // of the last message printed
+        int quiet = 0;         // heartbeats in a row without a message of the run
+        bool ended_seen = false;
+    };
+
+    // False: the message was printed already (fetched), skip it.
+    bool repair_before(const proto::HeartbeatHeader&) { return true; }
+
+    bool repair_before(const proto::StartHeader& start) {
+        runs_[start.envelope.watch] = {start.envelope.run,
+                                       static_cast<std::int64_t>(start.first_index) - 1, 0};
+        if (options_.history && start.first_index > 0)
+            fetch_missed(start.envelope, 0, start.first_index, false);
+        return true;
+    }
+
+    bool repair_before(const proto::FrameHeader& frame) {
+        const auto& envelope = frame.envelope;
+        auto& state = runs_[envelope.watch];
+        if (state.run != envelope.run) { // joined in progress
+            state = {envelope.run,
+                     static_cast<std::int64_t>(frame.index) - static_cast<std::int64_t>(envelope.seq),
+                     envelope.seq - 1};
+            if (options_.history && frame.index > 0)
+                fetch_missed(envelope, 0, frame.index, false);
+            return true;
+        }
+        return fill_gap(state, envelope);
+    }
+
+    bool repair_before(const proto::EndHeader& end) {
+        auto& state = runs_[end.envelope.watch];
+        return state.run != end.envelope.run || fill_gap(state, end.envelope);
+    }
+
+    bool fill_gap(RunState& state, const proto::Envelope& envelope) {
+        state.quiet = 0;
+        if (envelope.seq <= state.seq)
+            return false; // a frame the tail probe fetched already, arriving after all
+        if (envelope.seq > state.seq + 1)
+            fetch_missed(envelope, static_cast<std::uint64_t>(state.base + state.seq + 1),
+                         static_cast<std::uint64_t>(state.base + envelope.seq), true);
+        state.seq = envelope.seq;
+        return true;
+    }
+
+    void fetch_missed(const proto::Envelope& envelope, std::uint64_t from, std::uint64_t stop,
+                      bool gap) {
+        if (from >= stop)
+            return;
+        const auto range = "frames " + std::to_string(from) + " to " + std::to_string(stop - 1) +
+                           " of run " + envelope.run;
+        if (fetch_endpoint_.empty()) {
+            note("cannot fetch " + range + ": no heartbeat named a fetch endpoint (set `fetch` "
+                                           "in swmrd's config)");
+            gaps_left_ += gap ? 1 : 0;
+            return;
+        }
+        if (!fetcher_)
+            fetcher_.emplace(context_, fetch_endpoint_);
+        const auto outcome = fetcher_->fetch(
+            envelope.watch, envelope.run, from, stop,
+            [&](const proto::FrameHeader& frame, const std::vector<zmq::message_t>& parts) {
+                if (gap) // seen as if it had come live: no gap in seq is left
+                    (void)tracker_.observe(frame.envelope, "frame");
+                on(frame, parts);
+            });
+        const auto got = outcome.frames;
+        (gap ? repaired_frames_ : history_frames_) += got;
+        if (outcome.failure) {
+            note("could not fetch all " + range + " (" + std::to_string(got) +
+                 " came): " + *outcome.failure);
+            gaps_left_ += gap ? 1 : 0;
+        } else if (gap) {
+            ++gaps_repaired_;
+            note("repaired " + range + " from " + fetcher_->endpoint());
+        }
+    }
+
+    // Frames lost after the last message that came (the run's end too) show in no gap: a
+    // run quiet for two heartbeats is asked after (docs/protocol.md, "Repairing a gap").
+    void probe_tail() {
+        if (!options_.repair || fetch_endpoint_.empty())
+            return;
+        for (auto& [watch, state] : runs_) {
+            if (state.run.empty() || ++state.quiet < 2)
+                continue;
+            state.quiet = 0;
+            if (!fetcher_)
+                fetcher_.emplace(context_, fetch_endpoint_);
+            const auto from = static_cast<std::uint64_t>(state.base + state.seq + 1);
+            const auto outcome = fetcher_->fetch(
+                watch, state.run, from, from + proto::max_fetch_count,
+                [&](const proto::FrameHeader& frame, const std::vector<zmq::message_t>& parts) {
+                    (void)tracker_.observe(frame.envelope, "frame");
+                    state.seq = frame.envelope.seq;
+                    on(frame, parts);
+                },
+                true);
+            repaired_frames_ += outcome.frames;
+            if (outcome.frames > 0 || !outcome.ended) {
+                state.ended_seen = false;
+                continue;
+            }
+            if (!state.ended_seen) {
+                state.ended_seen = true; // its end may still be on its way
+                continue;
+            }
+            note("the end of run " + state.run + " of " + watch + " never came: it ended " +
+                 (outcome.reason ? proto::to_string(*outcome.reason) : "unknown"));
+            state.run.clear();
+            if (options_.exit_on_end)
+                done_ = true;
+        }
+    }
+
     void on(const proto::HeartbeatHeader& heartbeat, const std::vector<zmq::message_t>&) {
+        if (heartbeat.fetch && fetch_endpoint_.empty())
+            fetch_endpoint_ = resolve_fetch_endpoint(*heartbeat.fetch, options_.endpoints.front());
+        probe_tail();
         if (!heartbeat_period_) {
             note("connected to swmrd " + heartbeat.version + " on " + heartbeat.host + " at " +
                  join_endpoints(options_.endpoints));
@@ -182,6 +315,12 @@ private:
 
     void finish() {
         std::fflush(out_);
+        if (options_.repair)
+            note("gaps repaired: " + std::to_string(gaps_repaired_) + " (" +
+                 std::to_string(repaired_frames_) + " frames); gaps left: " +
+                 std::to_string(gaps_left_) +
+                 (options_.history ? "; history frames: " + std::to_string(history_frames_)
+                                   : std::string()));
         if (options_.stats || tracker_.total_gaps() > 0) {
             auto lines = stats_.final_lines(Clock::now(), tracker_);
             std::size_t start = 0;
@@ -213,6 +352,13 @@ private:
     std::optional<double> heartbeat_period_;
     bool warned_silence_ = false;
     bool done_ = false;
+    std::map<std::string, RunState> runs_; // by watch
+    std::string fetch_endpoint_;
+    std::optional<FetchClient> fetcher_;
+    std::uint64_t gaps_repaired_ = 0;
+    std::uint64_t repaired_frames_ = 0;
+    std::uint64_t history_frames_ = 0;
+    std::uint64_t gaps_left_ = 0;
 };
 
 } // namespace
