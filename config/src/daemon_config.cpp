@@ -145,7 +145,7 @@ DaemonConfig from_value(const proto::Value& root) {
     expect_map(root, "", "a map of settings (control, publish, watches…)");
     check_keys(root, "",
                {"control", "publish", "fetch", "allowed_roots", "delivery", "max_inflight",
-                "peer_timeout", "history", "heartbeat", "log", "watches"},
+                "peer_timeout", "history", "max_watches", "heartbeat", "log", "watches"},
                "the config");
     if (const auto* control = root.find("control"))
         config.control = parse_endpoint(*control, "control");
@@ -175,14 +175,22 @@ DaemonConfig from_value(const proto::Value& root) {
         config.peer_timeout = expect_duration(*peer_timeout, "peer_timeout");
     if (const auto* history = root.find("history"))
         config.history = expect_count(*history, "history", 1, 100000);
+    if (const auto* max_watches = root.find("max_watches"))
+        config.max_watches = expect_count(*max_watches, "max_watches", 1, 10000);
     if (const auto* max_inflight = root.find("max_inflight"))
         config.max_inflight = expect_size(*max_inflight, "max_inflight");
     if (const auto* heartbeat = root.find("heartbeat"))
         config.heartbeat = expect_duration(*heartbeat, "heartbeat");
     if (const auto* log = root.find("log"))
         config.log = parse_log(*log);
-    if (const auto* watches = root.find("watches"))
+    if (const auto* watches = root.find("watches")) {
         config.watches = parse_watches(*watches);
+        if (config.watches.size() > config.max_watches)
+            fail("watches",
+                 "lists " + std::to_string(config.watches.size()) + " watches, more than "
+                     "max_watches (" + std::to_string(config.max_watches) + ")",
+                 watches->mark);
+    }
     return config;
 }
 

@@ -3,6 +3,9 @@
 #include "checks.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
+#include <string_view>
 
 namespace swmrd::config {
 
@@ -11,6 +14,9 @@ using namespace detail;
 namespace {
 
 constexpr std::size_t max_name_length = 64;
+// Lists of a watch spec hold at most this many entries: no real scan needs more, and a
+// request cannot make the daemon validate (or open) millions of them.
+constexpr std::size_t max_list_entries = 4096;
 constexpr auto hdf5_path = "an absolute HDF5 path";
 
 bool is_name_character(char c) {
@@ -47,17 +53,25 @@ std::vector<std::string> parse_dataset_list(const proto::Value& value, const std
     if (array.empty() && !allow_empty)
         fail(path, "is empty; list at least one HDF5 dataset path, e.g. [/entry/data/data]",
              value.mark);
+    if (array.size() > max_list_entries)
+        fail(path,
+             "lists " + std::to_string(array.size()) + " datasets; at most " +
+                 std::to_string(max_list_entries) + " are allowed",
+             value.mark);
     std::vector<std::string> paths;
+    std::map<std::string_view, std::size_t> seen; // path -> its first index
     for (std::size_t index = 0; index < array.size(); ++index) {
         const auto item_path = element_path(path, index);
         auto dataset = parse_dataset_path(array[index], item_path);
-        const auto previous = std::find(paths.begin(), paths.end(), dataset);
-        if (previous != paths.end())
-            fail(item_path,
-                 quoted(dataset) + " is already listed as " +
-                     element_path(path, static_cast<std::size_t>(previous - paths.begin())),
-                 array[index].mark);
         paths.push_back(std::move(dataset));
+    }
+    for (std::size_t index = 0; index < paths.size(); ++index) {
+        const auto [previous, fresh] = seen.emplace(paths[index], index);
+        if (!fresh)
+            fail(element_path(path, index),
+                 quoted(paths[index]) + " is already listed as " +
+                     element_path(path, previous->second),
+                 array[index].mark);
     }
     return paths;
 }
@@ -67,15 +81,20 @@ parse_interleaved(const proto::Value& value, const std::string& path) {
     const auto& map = expect_map(value, path,
                                  "a map from a name to the datasets whose frames alternate, "
                                  "e.g. {data: [/entry/data_1, /entry/data_2]}");
+    if (map.size() > max_list_entries)
+        fail(path,
+             "has " + std::to_string(map.size()) + " groups; at most " +
+                 std::to_string(max_list_entries) + " are allowed",
+             value.mark);
     std::vector<std::pair<std::string, std::vector<std::string>>> groups;
+    std::set<std::string_view> names;
     for (std::size_t index = 0; index < map.size(); ++index) {
         const auto& [name, datasets] = map[index];
         const auto group_path = child_path(path, name);
         const auto key_mark = index < value.key_marks.size() ? value.key_marks[index] : value.mark;
         if (name.empty())
             fail(path, "has an empty name; name each group of interleaved datasets", key_mark);
-        if (std::any_of(groups.begin(), groups.end(),
-                        [&](const auto& group) { return group.first == name; }))
+        if (!names.insert(name).second)
             fail(group_path, "given twice; keep one", key_mark);
         groups.emplace_back(name, parse_dataset_list(datasets, group_path, false));
     }

@@ -128,6 +128,31 @@ std::string refused_virtual_source(const SwmrFile& file, hid_t creation) {
     return {};
 }
 
+// Why a dataset's external raw storage may not be read: a file the confinement refuses.
+std::string refused_external_storage(const SwmrFile& file, hid_t creation) {
+    const int count = H5Pget_external_count(creation);
+    if (count < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return "its external storage cannot be read";
+    }
+    for (int i = 0; i < count; ++i) {
+        std::vector<char> name(4096, '\0');
+        off_t offset = 0;
+        hsize_t size = 0;
+        if (H5Pget_external(creation, static_cast<unsigned>(i), name.size(), name.data(), &offset,
+                            &size) < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return "its external storage cannot be read";
+        }
+        const std::string stored(name.data());
+        std::string why;
+        if (!file.impl().allows(stored, &why))
+            return "stores its values in the external file " + file.impl().resolve(stored) +
+                   ", which is not read: " + why;
+    }
+    return {};
+}
+
 } // namespace
 
 DatasetHandle open_dataset(const SwmrFile& file, const std::string& path, const std::string& role) {
@@ -159,6 +184,10 @@ DatasetHandle open_dataset(const SwmrFile& file, const std::string& path, const 
                               " is a virtual dataset that " + refused +
                               " (a watch started by control stays inside the allowed roots)");
         }
+        // Contiguous data may live in raw files named by the dataset (h5py `external=`).
+        if (const auto refused = refused_external_storage(file, creation.get()); !refused.empty())
+            throw H5Error(role + " " + path + " in " + file.path() + " " + refused +
+                          " (a watch started by control stays inside the allowed roots)");
     }
     return dataset;
 }

@@ -192,6 +192,8 @@ void SwmrFile::confine(FileFilter allowed) {
     // Relative names resolve from the file's folder, where the checks above looked.
     check(H5Pset_elink_prefix(access.get(), d.folder.c_str()), describe);
     check(H5Pset_virtual_prefix(access.get(), d.folder.c_str()), describe);
+    // External raw storage too: HDF5 would resolve it from the working directory otherwise.
+    check(H5Pset_efile_prefix(access.get(), "${ORIGIN}"), describe);
     d.confined_links = std::move(access);
 }
 

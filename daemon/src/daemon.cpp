@@ -26,7 +26,10 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds shutdown_grace{2000};
 // The control socket refuses (by disconnecting) anything above this; up to it, requests over
 // 1 MiB get a bad_request reply.
-constexpr std::int64_t max_control_message = 64ll << 20;
+constexpr std::int64_t max_control_message = 4ll << 20;
+// Requests queued in the control socket, at most: a client that sends request after request
+// without reading the replies cannot make the daemon buffer more than this many.
+constexpr int control_queue = 16;
 
 Delivery delivery_of(config::Delivery delivery) {
     switch (delivery) {
@@ -78,9 +81,10 @@ Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
       publisher_(context_, config_.publish, delivery_of(config_.delivery), budget_,
                  peer_timeout_of(config_)),
       control_(context_, zmq::socket_type::rep),
-      watches_(publisher_, budget_, delivery_of(config_.delivery), runs_),
+      watches_(publisher_, budget_, delivery_of(config_.delivery), runs_, config_.max_watches),
       handler_(watches_, runs_, config_.allowed_roots) {
     control_.set(zmq::sockopt::maxmsgsize, max_control_message);
+    control_.set(zmq::sockopt::rcvhwm, control_queue);
     control_.set(zmq::sockopt::linger, 0);
     try {
         control_.bind(config_.control);

@@ -11,8 +11,9 @@
 namespace swmrd::daemon {
 
 WatchManager::WatchManager(Publisher& publisher, InflightBudget& budget, Delivery delivery,
-                           RunRegistry& runs)
-    : publisher_(publisher), budget_(budget), delivery_(delivery), runs_(runs) {}
+                           RunRegistry& runs, std::size_t max_watches)
+    : publisher_(publisher), budget_(budget), delivery_(delivery), runs_(runs),
+      max_watches_(max_watches) {}
 
 WatchManager::~WatchManager() {
     shutdown();
@@ -41,6 +42,10 @@ WatchManager::start(config::WatchSpec spec, WatchSource source,
     if (find(spec.name))
         return proto::ErrorReply{"exists", "a watch named " + spec.name +
                                                " is already listed: `stop` it first"};
+    if (watches_.size() >= max_watches_)
+        return proto::ErrorReply{"forbidden", "the daemon already runs " +
+                                                  std::to_string(watches_.size()) +
+                                                  " watches, its max_watches: stop one first"};
     spdlog::info("watch {} started ({}): {}", spec.name,
                  source == WatchSource::config ? "config" : "control", spec.file);
     watches_.push_back(std::make_unique<Watch>(std::move(spec), source, publisher_, budget_,
@@ -111,7 +116,8 @@ void WatchManager::apply_config(const std::vector<config::WatchSpec>& watches) {
                               spec.name);
             continue;
         }
-        start(spec, WatchSource::config);
+        if (auto error = start(spec, WatchSource::config))
+            spdlog::error("config watch {} not started: {}", spec.name, error->message);
     }
 }
 

@@ -19,7 +19,7 @@ namespace swmrd::daemon {
 class WatchManager {
 public:
     WatchManager(Publisher& publisher, InflightBudget& budget, Delivery delivery,
-                 RunRegistry& runs);
+                 RunRegistry& runs, std::size_t max_watches = 256);
     ~WatchManager(); // shuts every watch down
 
     // `exists` when a watch of that name is listed. Control watches get the allowed roots
@@ -55,6 +55,7 @@ private:
     InflightBudget& budget_;
     const Delivery delivery_;
     RunRegistry& runs_;
+    const std::size_t max_watches_;
     std::vector<std::unique_ptr<Watch>> watches_; // in the order they were started
 };
 

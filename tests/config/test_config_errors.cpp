@@ -50,14 +50,14 @@ TEST_CASE("unknown top-level key") {
     CHECK(error_in("control: tcp://127.0.0.1:5555\n"
                    "verbosity: 3\n") ==
           "c.yaml: verbosity: unknown key; the config takes control, publish, fetch, "
-          "allowed_roots, delivery, max_inflight, peer_timeout, history, heartbeat, log and "
-          "watches (line 2, column 1)");
+          "allowed_roots, delivery, max_inflight, peer_timeout, history, max_watches, "
+          "heartbeat, log and watches (line 2, column 1)");
     CHECK(error_in("heartbeat: 1s\n"
                    "  \n"
                    "hearbeat: 2s\n") ==
           "c.yaml: hearbeat: unknown key (did you mean heartbeat?); the config takes control, "
           "publish, fetch, allowed_roots, delivery, max_inflight, peer_timeout, history, "
-          "heartbeat, log and watches (line 3, column 1)");
+          "max_watches, heartbeat, log and watches (line 3, column 1)");
 }
 
 TEST_CASE("unknown key under log") {

@@ -23,3 +23,9 @@ with h5py.File(linked, "w", libver="latest") as f:
     own = h5py.VirtualLayout(shape=(4, 3), dtype="i8")
     own[...] = h5py.VirtualSource(".", "/inside", shape=(4, 3))
     f.create_virtual_dataset("virtual_self", own)
+    # Values stored in another file, raw (HDF5 external storage), by absolute path.
+    raw = outside + ".raw"
+    with open(raw, "wb") as out:
+        out.write(np.arange(12, dtype="<i8").tobytes())
+    f.create_dataset("external_storage", shape=(4, 3), dtype="<i8",
+                     external=[(raw, 0, 12 * 8)])

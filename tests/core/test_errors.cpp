@@ -358,6 +358,11 @@ TEST_CASE("errors: a confined file refuses links out of it, and follows those wi
                                  ", which is not read: a watch started by control reads only "
                                  "the file it was given (a watch started by control stays "
                                  "inside the allowed roots)");
+    CHECK(error_of([&] { FrameReader(file, "/external_storage", 1); }) ==
+          "dataset /external_storage in " + linked + " stores its values in the external file " +
+              outside + ".raw, which is not read: a watch started by control reads only the "
+                        "file it was given (a watch started by control stays inside the "
+                        "allowed roots)");
     const auto key = error_of([&] {
         KeyFollower(file, KeyFollowerOptions{{"/external"}, std::nullopt, Seconds(1.0)});
     });
@@ -385,6 +390,19 @@ TEST_CASE("errors: a confined file follows links and virtual sources to the file
     CHECK(FrameReader(file, "/group/soft", 1).info().frame_shape == std::vector<std::uint64_t>{3});
     CHECK(FrameReader(file, "/virtual", 1).info().frame_shape == std::vector<std::uint64_t>{3});
     CHECK(std::find(asked.begin(), asked.end(), outside) != asked.end());
+    CHECK(error_of([&] { FrameReader(file, "/external_storage", 1); })
+              .find("stores its values in the external file " + outside +
+                    ".raw, which is not read: not this one") != std::string::npos);
+    auto raw_allowed = open_file(linked);
+    raw_allowed.confine([&](const std::string& path, std::string*) {
+        return path == outside + ".raw";
+    });
+    FrameReader external_storage(raw_allowed, "/external_storage", 1);
+    std::vector<std::byte> values(4 * 3 * 8);
+    external_storage.read(0, 4, values);
+    std::int64_t last = 0;
+    std::memcpy(&last, values.data() + 11 * 8, 8);
+    CHECK(last == 11);
 
     auto refusing = open_file(linked);
     refusing.confine([](const std::string&, std::string* why) {

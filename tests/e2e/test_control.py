@@ -135,6 +135,38 @@ def test_oversized_request_is_refused_and_the_daemon_carries_on(start_daemon):
     code, message = error_of(daemon.request("ping", padding="x" * (2 << 20)))
     assert code == "bad_request" and "1 MiB" in message
     assert daemon.request("ping")["ok"] is True
+    # Past 4 MiB the connection is dropped unread: nothing that large is buffered.
+    import zmq
+    socket = daemon.context.socket(zmq.REQ)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.connect(daemon.control_endpoint)
+    socket.send(msgpack.packb({"cmd": "ping", "padding": "x" * (8 << 20)}))
+    assert not socket.poll(500)
+    socket.close()
+    assert daemon.request("ping")["ok"] is True
+
+
+def test_max_watches_refuses_one_more_and_says_so(start_daemon, tmp_path):
+    daemon = start_daemon(allowed_roots=[str(tmp_path)], max_watches=2)
+    for n in range(2):
+        assert daemon.request("start", watch=watch_spec(f"w{n}", tmp_path / f"{n}.h5"))["ok"]
+    code, message = error_of(daemon.request("start", watch=watch_spec("w2", tmp_path / "2.h5")))
+    assert code == "forbidden" and "max_watches" in message
+    assert daemon.request("stop", watch="w0")["ok"]
+    assert daemon.request("start", watch=watch_spec("w2", tmp_path / "2.h5"))["ok"]
+
+
+def test_a_huge_watch_spec_is_refused_quickly_naming_the_limit(start_daemon, tmp_path):
+    daemon = start_daemon(allowed_roots=[str(tmp_path)])
+    datasets = [f"/entry/d{i}" for i in range(50000)]
+    spec = watch_spec("big", tmp_path / "x.h5", datasets=datasets)
+    code, message = error_of(daemon.request("start", watch=spec))
+    assert code == "bad_request" and "at most 4096" in message
+    duplicates = watch_spec("dup", tmp_path / "x.h5",
+                            datasets=[f"/entry/d{i}" for i in range(4000)] + ["/entry/d7"])
+    code, message = error_of(daemon.request("start", watch=duplicates))
+    assert code == "bad_request" and "datasets[4000]" in message and "datasets[7]" in message
+    assert daemon.request("list")["watches"] == []
 
 
 def test_multipart_request_is_refused(start_daemon):
@@ -249,6 +281,36 @@ def test_a_control_watch_follows_links_whose_targets_are_inside_the_roots(start_
         start, *frames, end = sub.run(kind)
         assert end.header["reason"] == "complete", (kind, end.header)
         assert [m.array(0).tolist() for m in frames][2] == [[6, 7, 8]], kind
+
+
+def test_a_control_watch_never_reads_external_raw_storage_outside_the_roots(start_daemon,
+                                                                           tmp_path):
+    import h5py
+    import numpy as np
+    root = tmp_path / "data"
+    root.mkdir()
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(b"top secret bytes" * 3)
+    inside = root / "frames.bin"
+    inside.write_bytes(np.arange(12, dtype="<u4").tobytes())
+    for name, raw in (("outside", secret), ("inside", inside)):
+        with h5py.File(root / f"{name}.h5", "w", libver="latest") as f:
+            f["/entry/keys/uid"] = np.arange(1, 5)
+            f.create_dataset("/entry/data/data", shape=(4, 3), dtype="<u4",
+                             external=[(str(raw), 0, 48)])
+    daemon = start_daemon(allowed_roots=[str(root)])
+    sub = daemon.subscriber("")
+    sub.wait_ready()
+    assert daemon.request("start", watch=watch_spec("outside", root / "outside.h5",
+                                                    timeout="1s"))["ok"]
+    (end,) = sub.run("outside")
+    assert end.header["reason"] == "error" and end.header["seq"] == 0
+    assert f"stores its values in the external file {secret}" in end.header["error"]
+    assert daemon.request("start", watch=watch_spec("inside", root / "inside.h5",
+                                                    timeout="1s"))["ok"]
+    start, *frames, end = sub.run("inside")
+    assert end.header["reason"] == "complete"
+    assert frames[3].array(0).tolist() == [[9, 10, 11]]
 
 
 def test_a_config_watch_is_trusted_to_follow_links(start_daemon, tmp_path):

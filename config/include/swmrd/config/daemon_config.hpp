@@ -32,6 +32,8 @@ struct DaemonConfig {
     // disconnected.
     Seconds peer_timeout{10.0};
     std::uint64_t history = 100; // runs kept per watch for fetching
+    // Watches listed at once, config and control together: each is a thread and open files.
+    std::uint64_t max_watches = 256;
     Seconds heartbeat{1.0};
     LogConfig log;
     std::vector<WatchSpec> watches;

@@ -42,9 +42,10 @@ public:
     using FileFilter = std::function<bool(const std::string& path, std::string* why)>;
 
     // From now on, datasets are read from this file and from the files `allowed` accepts:
-    // an external link (also one reached through a soft link) to another file, and a
-    // virtual dataset mapping another file, are refused with an H5Error naming the link or
-    // dataset, the other file and why. A virtual dataset whose sources are in this file is
+    // an external link (also one reached through a soft link) to another file, a virtual
+    // dataset mapping another file, and a dataset whose values are stored in external raw
+    // files, are refused with an H5Error naming the link or dataset, the other file and
+    // why. A virtual dataset whose sources are in this file is
     // read as any other. For readers confined to some folders (the daemon's allowed_roots),
     // which links could otherwise leave. Relative names resolve from this file's folder.
     void confine(FileFilter allowed);
