@@ -137,6 +137,20 @@ const std::string& SwmrFile::path() const noexcept {
     return impl_->path;
 }
 
+std::string SwmrFile::opened_path() const {
+    silence_hdf5_errors_on_this_thread();
+    void* handle = nullptr;
+    if (H5Fget_vfd_handle(impl_->file.get(), H5P_DEFAULT, &handle) < 0 || handle == nullptr) {
+        H5Eclear2(H5E_DEFAULT);
+        return {};
+    }
+    const int fd = *static_cast<int*>(handle);
+    std::error_code error;
+    auto target =
+        std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd), error).string();
+    return error ? std::string() : target;
+}
+
 bool SwmrFile::has_dataset(const std::string& dataset_path) const {
     silence_hdf5_errors_on_this_thread();
     return object_kind(impl_->file.get(), dataset_path, link_access(*this)) == ObjectKind::dataset;

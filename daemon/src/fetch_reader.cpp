@@ -22,10 +22,14 @@ FetchReader::FetchReader(const RunRecord& record)
     auto file = core::SwmrFile::try_open(record.file, &why, true);
     if (!file)
         throw std::runtime_error("cannot open " + record.file + " again just now: " + why);
-    if (record.allowed_roots)
+    if (record.allowed_roots) {
+        if (!config::is_inside_allowed_roots(file->opened_path(), *record.allowed_roots, &why))
+            throw std::runtime_error(record.file + " opened a file outside the allowed roots: " +
+                                     why);
         file->confine([roots = *record.allowed_roots](const std::string& path, std::string* reason) {
             return config::is_inside_allowed_roots(path, roots, reason);
         });
+    }
     // Opened after the identity was checked: check again, or a replacement in between would
     // be read as the run's file.
     if (const auto gone = RunRegistry::gone(record))

@@ -146,6 +146,19 @@ void Watch::run() {
                 continue;
             }
             opening = false;
+            // The path was checked before HDF5 opened it: the file it opened is checked too,
+            // so a path swapped for a link in between gains nothing.
+            if (allowed_roots_) {
+                const auto opened = file->opened_path();
+                if (!config::is_inside_allowed_roots(opened, *allowed_roots_, &why)) {
+                    fail_before_start(*candidate, candidate->path + " opened " +
+                                                      (opened.empty() ? "a file it cannot name"
+                                                                      : opened) +
+                                                      ": " + why);
+                    selector.mark(*candidate, FileState::failed);
+                    continue;
+                }
+            }
             // Links could leave the allowed roots that the file itself is inside: they are
             // followed only to files inside them.
             if (allowed_roots_)

@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -34,6 +35,25 @@ TEST_CASE("swmr file: opens a complete file and finds its datasets") {
     CHECK_FALSE(file->has_dataset("/entry/data/other"));
     CHECK_FALSE(file->has_dataset("/no/such/group/data"));
     CHECK_FALSE(file->has_dataset("/"));
+}
+
+TEST_CASE("swmr file: names the file it really opened, through links, and opens apart") {
+    TempDir dir;
+    {
+        TestFile f(dir.file("real.h5"));
+        f.write("/d", H5T_STD_I32LE, {{2}}, {1, 2});
+    }
+    std::filesystem::create_symlink(dir.file("real.h5"), dir.file("link.h5"));
+    const auto real = std::filesystem::canonical(dir.file("real.h5")).string();
+    auto through_link = SwmrFile::try_open(dir.file("link.h5"));
+    REQUIRE(through_link);
+    CHECK(through_link->path() == dir.file("link.h5"));
+    CHECK(through_link->opened_path() == real);
+    // A second handle of the same file through another driver, as the fetch channel opens.
+    auto apart = SwmrFile::try_open(dir.file("real.h5"), nullptr, true);
+    REQUIRE(apart);
+    CHECK(apart->opened_path() == real);
+    CHECK(apart->has_dataset("/d"));
 }
 
 TEST_CASE("swmr file: a file that does not exist yet is transient") {

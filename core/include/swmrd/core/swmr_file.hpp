@@ -35,6 +35,10 @@ public:
     ~SwmrFile();
 
     const std::string& path() const noexcept;
+    // The file HDF5 really opened, from its descriptor (/proc/self/fd): what a path check
+    // made before the open cannot vouch for, if the path was swapped in between. Empty when
+    // it cannot be told.
+    std::string opened_path() const;
     bool has_dataset(const std::string& dataset_path) const;
 
     // Whether a file other than this one may be read: the absolute path of an external
