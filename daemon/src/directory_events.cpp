@@ -1,5 +1,7 @@
 #include "directory_events.hpp"
 
+#include <cerrno>
+
 #include <poll.h>
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -10,11 +12,15 @@ DirectoryEvents::DirectoryEvents(const std::string& directory) {
     if (directory.empty())
         return;
     fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (fd_ < 0)
+    if (fd_ < 0) {
+        error_ = errno;
         return;
+    }
     watch_ = inotify_add_watch(fd_, directory.c_str(),
                                IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
                                               IN_CLOSE_WRITE | IN_ATTRIB);
+    if (watch_ < 0)
+        error_ = errno;
 }
 
 DirectoryEvents::~DirectoryEvents() {

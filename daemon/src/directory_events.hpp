@@ -26,10 +26,13 @@ public:
               std::vector<std::string>* names = nullptr);
 
     bool active() const noexcept { return watch_ >= 0; }
+    // Why the folder could not be watched (errno), 0 when it is or there was none to watch.
+    int error() const noexcept { return error_; }
 
 private:
     int fd_ = -1;
     int watch_ = -1;
+    int error_ = 0;
 };
 
 // The folder a file path or glob pattern's files appear in: the part before the last `/`;

@@ -9,6 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstring>
+
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -36,7 +38,14 @@ Watch::Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher,
     : spec_(std::move(spec)), source_(source), publisher_(publisher), budget_(budget),
       delivery_(delivery), runs_(runs), allowed_roots_(std::move(allowed_roots)) {
     stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    thread_ = std::thread([this] { run(); });
+    try {
+        thread_ = std::thread([this] { run(); });
+    } catch (...) {
+        // The destructor will not run: nothing it would close may stay open.
+        if (stop_fd_ >= 0)
+            close(stop_fd_);
+        throw;
+    }
 }
 
 Watch::~Watch() {
@@ -90,7 +99,16 @@ void Watch::set_state(State state, std::optional<std::string> error) {
 
 void Watch::run() {
     FileSelector selector(spec_.file, spec_.is_pattern(), spec_.timeout);
-    DirectoryEvents folder(folder_to_watch(spec_.file));
+    const auto folder_path = folder_to_watch(spec_.file);
+    DirectoryEvents folder(folder_path);
+    if (folder.error() != 0) {
+        // Files are still found, by looking; only the first frames may come later.
+        const auto warning = "cannot watch " + folder_path + " for new files with inotify (" +
+                             std::strerror(folder.error()) + "): looking for them every 0.1 to 2 s";
+        spdlog::warn("{}: {}", spec_.name, warning);
+        std::lock_guard lock(mutex_);
+        degraded_ = warning;
+    }
     std::vector<std::string> changed;
     auto look_interval = look_for_file_interval;
     // A file that exists but does not open yet: since when, so that an opening problem that
@@ -318,7 +336,7 @@ proto::WatchStatus Watch::status() const {
         status.error = error_;
         if (file_state_)
             status.file_state = to_string(*file_state_);
-        status.warning = warning_;
+        status.warning = warning_ ? warning_ : degraded_;
     }
     status.frames = counters_->frames.load();
     status.bytes = counters_->bytes.load();

@@ -84,7 +84,8 @@ private:
     std::optional<std::string> run_id_;
     std::optional<std::string> error_;
     std::optional<FileState> file_state_;
-    std::optional<std::string> warning_;
+    std::optional<std::string> warning_;  // of the current file's run
+    std::optional<std::string> degraded_; // of the watch: it runs without inotify
 
     // Readable once a stop is requested: wakes a wait on the file's folder at once.
     int stop_fd_ = -1;

@@ -1,8 +1,10 @@
 """The control channel: every command, and every error code with its message."""
 
+import time
+
 import msgpack
 
-from harness import watch_spec
+from harness import run_sim, watch_spec
 
 
 def test_ping(start_daemon):
@@ -144,6 +146,26 @@ def test_oversized_request_is_refused_and_the_daemon_carries_on(start_daemon):
     assert not socket.poll(500)
     socket.close()
     assert daemon.request("ping")["ok"] is True
+
+
+def test_a_watch_without_inotify_says_so_in_its_status_and_still_finds_its_file(start_daemon,
+                                                                             tmp_path):
+    daemon = start_daemon(allowed_roots=[str(tmp_path)])
+    folder = tmp_path / "not-yet"
+    sub = daemon.subscriber("late/")
+    sub.wait_ready()
+    assert daemon.request("start", watch=watch_spec("late", folder / "scan.h5", timeout="2s",
+                                                    finished="/entry/finished"))["ok"]
+    warning = daemon.request("status", watch="late")["watch"]["warning"]
+    deadline = time.monotonic() + 10
+    while warning is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the watch's thread has not looked at its folder yet
+        warning = daemon.request("status", watch="late")["watch"]["warning"]
+    assert warning is not None and "inotify" in warning and str(folder) in warning
+    folder.mkdir()
+    run_sim(folder / "scan.h5", "--scan-shape", 3)
+    start, *frames, end = sub.run("late")
+    assert len(frames) == 3 and end.header["reason"] == "finished"
 
 
 def test_max_watches_refuses_one_more_and_says_so(start_daemon, tmp_path):
