@@ -81,6 +81,17 @@ bool Watch::end_sent() const noexcept {
     return counters_->runs_ended.load() >= counters_->ends_queued.load();
 }
 
+std::optional<std::vector<std::string>> Watch::allowed_roots() const {
+    std::lock_guard lock(mutex_);
+    return allowed_roots_;
+}
+
+void Watch::set_allowed_roots(const std::vector<std::string>& roots) {
+    std::lock_guard lock(mutex_);
+    if (allowed_roots_)
+        allowed_roots_ = roots;
+}
+
 std::optional<proto::EndReason> Watch::stop_reason() const {
     std::lock_guard lock(mutex_);
     return stop_reason_;
@@ -133,8 +144,8 @@ void Watch::run() {
         }
         look_interval = look_for_file_interval;
         std::string why;
-        if (allowed_roots_ &&
-            !config::is_inside_allowed_roots(candidate->path, *allowed_roots_, &why)) {
+        const auto roots = allowed_roots();
+        if (roots && !config::is_inside_allowed_roots(candidate->path, *roots, &why)) {
             fail_before_start(*candidate, why);
             selector.mark(*candidate, FileState::failed);
             continue;
@@ -166,9 +177,9 @@ void Watch::run() {
             opening = false;
             // The path was checked before HDF5 opened it: the file it opened is checked too,
             // so a path swapped for a link in between gains nothing.
-            if (allowed_roots_) {
+            if (roots) {
                 const auto opened = file->opened_path();
-                if (!config::is_inside_allowed_roots(opened, *allowed_roots_, &why)) {
+                if (!config::is_inside_allowed_roots(opened, *roots, &why)) {
                     fail_before_start(*candidate, candidate->path + " opened " +
                                                       (opened.empty() ? "a file it cannot name"
                                                                       : opened) +
@@ -179,11 +190,10 @@ void Watch::run() {
             }
             // Links could leave the allowed roots that the file itself is inside: they are
             // followed only to files inside them.
-            if (allowed_roots_)
-                file->confine(
-                    [roots = *allowed_roots_](const std::string& path, std::string* reason) {
-                        return config::is_inside_allowed_roots(path, roots, reason);
-                    });
+            if (roots)
+                file->confine([roots = *roots](const std::string& path, std::string* reason) {
+                    return config::is_inside_allowed_roots(path, roots, reason);
+                });
             selector.mark(*candidate, FileState::running);
             const auto outcome = run_file(*candidate, std::move(*file));
             if (outcome.file_changed)
@@ -225,7 +235,7 @@ RunContext Watch::run_context(const Candidate& file, const std::string& run_id) 
         record.spec = spec_;
         record.file = file.path;
         record.identity = file.identity;
-        record.allowed_roots = allowed_roots_;
+        record.allowed_roots = allowed_roots();
         record.first_index = first_index;
         record.started = unix_time_now();
         record.counters = counters_;

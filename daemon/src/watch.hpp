@@ -51,6 +51,10 @@ public:
     bool end_sent() const noexcept;
 
     proto::WatchStatus status() const;
+
+    // A reload narrowed allowed_roots: the files this control watch selects from now on must
+    // lie under `roots`.
+    void set_allowed_roots(const std::vector<std::string>& roots);
     // Frames sent in the current (or last) run.
     std::uint64_t frames() const noexcept { return counters_->frames.load(); }
 
@@ -66,6 +70,7 @@ private:
     void set_state(State state, std::optional<std::string> error = std::nullopt);
     void sleep_for(std::chrono::microseconds duration);
     std::optional<proto::EndReason> stop_reason() const;
+    std::optional<std::vector<std::string>> allowed_roots() const;
 
     const config::WatchSpec spec_;
     const WatchSource source_;
@@ -73,7 +78,7 @@ private:
     InflightBudget& budget_;
     const Delivery delivery_;
     RunRegistry& runs_;
-    const std::optional<std::vector<std::string>> allowed_roots_;
+    std::optional<std::vector<std::string>> allowed_roots_; // guarded by mutex_ once running
     std::shared_ptr<WatchCounters> counters_ = std::make_shared<WatchCounters>();
 
     mutable std::mutex mutex_;

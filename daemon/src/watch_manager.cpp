@@ -125,13 +125,21 @@ void WatchManager::stop_control_watches_outside(const std::vector<std::string>& 
     std::vector<std::unique_ptr<Watch>> leaving;
     for (auto it = watches_.begin(); it != watches_.end();) {
         std::string why;
-        if ((*it)->source() == WatchSource::control &&
-            !config::is_inside_allowed_roots((*it)->spec().file, allowed_roots, &why)) {
+        // Outside: its file or pattern, or the file its current run reads (a pattern's
+        // match may be a link out).
+        const auto current = (*it)->status().current_file;
+        const bool outside =
+            (*it)->source() == WatchSource::control &&
+            (!config::is_inside_allowed_roots((*it)->spec().file, allowed_roots, &why) ||
+             (current && (*it)->status().state == "streaming" &&
+              !config::is_inside_allowed_roots(*current, allowed_roots, &why)));
+        if (outside) {
             spdlog::warn("config reload: control watch {} stopped: {}", (*it)->spec().name, why);
             (*it)->request_stop(proto::EndReason::stopped);
             leaving.push_back(std::move(*it));
             it = watches_.erase(it);
         } else {
+            (*it)->set_allowed_roots(allowed_roots); // what it selects next is checked so
             ++it;
         }
     }

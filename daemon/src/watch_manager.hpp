@@ -39,8 +39,9 @@ public:
     // config watch whose name a control watch already has is not started, and logged.
     void apply_config(const std::vector<config::WatchSpec>& watches);
 
-    // After a reload that narrowed allowed_roots: control watches whose file or pattern is
-    // no longer inside are stopped (reason `stopped`), each logged.
+    // After a reload that narrowed allowed_roots: control watches whose file or pattern, or
+    // the file their run reads now, is no longer inside are stopped (reason `stopped`), each
+    // logged; the others check every file they select from now on against the new roots.
     void stop_control_watches_outside(const std::vector<std::string>& allowed_roots);
 
     // Every run ends with `shutdown`; waits for the threads.

@@ -111,3 +111,28 @@ def test_sighup_narrowing_allowed_roots_stops_control_watches_now_outside(start_
         time.sleep(0.05)
     assert names == ["in_a"]
     assert "control watch in_b stopped" in daemon.log()
+
+
+def test_sighup_narrowing_allowed_roots_applies_to_a_running_pattern_watch(start_daemon,
+                                                                          tmp_path):
+    data, other = tmp_path / "data", tmp_path / "other"
+    data.mkdir()
+    other.mkdir()
+    daemon = start_daemon(allowed_roots=[str(tmp_path)])
+    sub = daemon.subscriber("scans/")
+    sub.wait_ready()
+    spec = watch_spec("scans", data / "scan-*.h5", finished="/entry/finished", timeout="5s")
+    assert daemon.request("start", watch=spec)["ok"]
+    # The pattern stays inside the narrowed roots; a match that links out of them must not
+    # be read any more.
+    write_config(daemon.config_path, allowed_roots=[str(data)], heartbeat="100ms")
+    daemon.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while "config reloaded" not in daemon.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "config reloaded" in daemon.log()
+    run_sim(other / "real.h5", "--scan-shape", 2)
+    (data / "scan-1.h5").symlink_to(other / "real.h5")
+    (end,) = sub.run("scans")
+    assert end.header["reason"] == "error" and end.header["seq"] == 0
+    assert str(data) in end.header["error"], end.header["error"]
