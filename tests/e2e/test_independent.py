@@ -115,24 +115,33 @@ def test_a_client_joining_a_live_run_late_yields_it_all_from_index_0(start_daemo
     assert result["history"] > 0 and result["sums"] == file_sums(path)
 
 
-def test_the_cpp_repairing_subscriber_of_the_docs_yields_every_frame_once(start_daemon,
-                                                                        tmp_path):
-    binary = os.environ.get("REPAIRING_SUBSCRIBER_BIN", "example_repairing_subscriber")
-    daemon = start_daemon(fetch="tcp://127.0.0.1:*", delivery="independent",
-                          max_inflight="32MiB", allowed_roots=[str(tmp_path)])
-    path = tmp_path / "scan.h5"
-    example = subprocess.Popen([binary, daemon.publish_endpoint, "det"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    assert example.stdout.readline().startswith("subscribed to det")
-    example.send_signal(signal.SIGSTOP)
+def independent_daemon(start_daemon, tmp_path):
+    return start_daemon(fetch="tcp://127.0.0.1:*", delivery="independent",
+                        max_inflight="32MiB", allowed_roots=[str(tmp_path)])
+
+
+def stopped_during_a_scan(process, daemon, path):
+    """Stops `process` (subscribed already) for a whole scan, then lets it finish it."""
+    process.send_signal(signal.SIGSTOP)
     try:
         assert daemon.request("start", watch=watch_spec("det", path, finished="/entry/finished",
                                                         timeout="30s"))["ok"]
         run_sim(path, *SIM_ARGS)
     finally:
-        example.send_signal(signal.SIGCONT)
-    out, err = example.communicate(timeout=120)
-    assert example.returncode == 0, err
+        process.send_signal(signal.SIGCONT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    return out, err
+
+
+def test_the_cpp_repairing_subscriber_of_the_docs_yields_every_frame_once(start_daemon,
+                                                                        tmp_path):
+    binary = os.environ.get("REPAIRING_SUBSCRIBER_BIN", "example_repairing_subscriber")
+    daemon = independent_daemon(start_daemon, tmp_path)
+    example = subprocess.Popen([binary, daemon.publish_endpoint, "det"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert example.stdout.readline().startswith("subscribed to det")
+    out, _ = stopped_during_a_scan(example, daemon, tmp_path / "scan.h5")
     lines = out.splitlines()
     indices = [int(line.split()[1]) for line in lines if line.startswith("frame ")]
     assert indices == list(range(FRAMES))
@@ -142,22 +151,12 @@ def test_the_cpp_repairing_subscriber_of_the_docs_yields_every_frame_once(start_
 
 def test_swmrcat_repair_prints_every_frame_once_and_reports_the_gaps(start_daemon, tmp_path):
     swmrcat = os.environ.get("SWMRCAT_BIN", "swmrcat")
-    daemon = start_daemon(fetch="tcp://127.0.0.1:*", delivery="independent",
-                          max_inflight="32MiB", allowed_roots=[str(tmp_path)])
-    path = tmp_path / "scan.h5"
+    daemon = independent_daemon(start_daemon, tmp_path)
     cat = subprocess.Popen([swmrcat, "-p", daemon.publish_endpoint, "--watch", "det", "--repair",
                             "--exit-on-end", "--quiet-frames"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert "connected to swmrd" in cat.stderr.readline()
-    cat.send_signal(signal.SIGSTOP)
-    try:
-        assert daemon.request("start", watch=watch_spec("det", path, finished="/entry/finished",
-                                                        timeout="30s"))["ok"]
-        run_sim(path, *SIM_ARGS)
-    finally:
-        cat.send_signal(signal.SIGCONT)
-    out, err = cat.communicate(timeout=120)
-    assert cat.returncode == 0, err
+    out, err = stopped_during_a_scan(cat, daemon, tmp_path / "scan.h5")
     frames = [line for line in out.splitlines() if line.startswith("det frame")]
     assert [int(line.split()[2].rstrip(":")) for line in frames] == list(range(FRAMES)), \
         out[:2000]
