@@ -3,155 +3,24 @@ frames, but received from swmrd instead of read from the file."""
 
 import collections
 import logging
-import re
 import time
 
-import zmq
-
 from . import writing
-from .errors import FetchError, MissedFrames, ProtocolError, RunError, RunInterrupted, Timeout
-from .fetch import MAX_COUNT, Fetcher, resolve_fetch_endpoint
-from .messages import data_map_of, maxshape_of, parse_message
+from .errors import ProtocolError, RunError, RunInterrupted, Timeout
+from .messages import data_map_of, maxshape_of
+from .repair import RepairMixin, _Repair
+from .subscription import _Subscription
+# Names that lived here before subscription.py; still importable from swmrd.datasource.
+from .subscription import HEARTBEAT_TOPIC, WATCH_NAME, check_watch_name  # noqa: F401
 
 logger = logging.getLogger("swmrd")
 
-WATCH_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-HEARTBEAT_TOPIC = "_daemon/heartbeat"
 JOIN_MODES = ("start", "running")
 END_REASONS = ("finished", "complete", "timeout", "stopped", "shutdown", "error")
 FETCH_MAX_BYTES = 64 << 20  # payload bytes asked for in one fetch request
 
 
-def check_watch_name(watch):
-    if not WATCH_NAME.fullmatch(watch or ""):
-        raise ValueError(f"{watch!r} is not a watch name ([A-Za-z0-9][A-Za-z0-9_.-]*, "
-                         "at most 64 characters)")
-
-
-class _Subscription:
-    """A SUB socket on one publish endpoint for one watch, shared by the DataSources of
-    consecutive runs (see ``DataSource.next_run``), so no message falls between two runs.
-
-    It also follows the daemon's heartbeats: the first one proves the subscription reached
-    the daemon; a change of the daemon's instance id means it restarted.
-    """
-
-    def __init__(self, endpoint, watch, context=None):
-        check_watch_name(watch)
-        self.endpoint = endpoint
-        self.watch = watch
-        self.context = context or zmq.Context.instance()
-        self.socket = self.context.socket(zmq.SUB)
-        self.socket.setsockopt(zmq.LINGER, 0)
-        self.socket.connect(endpoint)
-        # The watch first: a heartbeat arriving proves the earlier subscription is active too.
-        self.socket.setsockopt_string(zmq.SUBSCRIBE, f"{watch}/")
-        self.socket.setsockopt_string(zmq.SUBSCRIBE, HEARTBEAT_TOPIC)
-        self.backlog = collections.deque()  # watch messages received and not yet handled
-        self.instance = None  # the daemon's instance id, from its heartbeats
-        self.restarted_from = None
-        self.heartbeat = None  # the last heartbeat header
-        self.ready = False
-        self._fetcher = None  # a Fetcher on the daemon's fetch endpoint, made when needed
-
-    def close(self):
-        if not self.socket.closed:
-            self.socket.close()
-        if self._fetcher is not None:
-            self._fetcher.close()
-            self._fetcher = None
-
-    def fetcher(self, endpoint, timeout):
-        """The Fetcher on ``endpoint``, shared by the DataSources of this subscription."""
-        if self._fetcher is None or self._fetcher.endpoint != endpoint:
-            if self._fetcher is not None:
-                self._fetcher.close()
-            self._fetcher = Fetcher(endpoint, self.context, timeout)
-        return self._fetcher
-
-    def _receive_one(self, timeout):
-        """The next message, or None after ``timeout`` seconds (None: wait for ever)."""
-        if timeout is not None and not self.socket.poll(max(int(timeout * 1000), 0)):
-            return None
-        return parse_message(self.socket.recv_multipart(copy=False))
-
-    def _heartbeat(self, header):
-        self.ready = True
-        instance = header.get("run")
-        if self.instance is not None and instance != self.instance:
-            logger.warning("swmrd at %s restarted (instance %s, now %s)", self.endpoint,
-                           self.instance, instance)
-            self.restarted_from = self.instance
-        self.instance = instance
-        self.heartbeat = header
-
-    def next(self, deadline):
-        """The next message of the watch; heartbeats are handled on the way. Returns None at
-        ``deadline`` (a time.monotonic() value, or None for no limit)."""
-        if self.backlog:
-            return self.backlog.popleft()
-        while True:
-            timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-            message = self._receive_one(timeout)
-            if message is None:
-                return None
-            if message.topic == HEARTBEAT_TOPIC:
-                self._heartbeat(message.header)
-                # Returned so that a run in progress notices a restart at once.
-                return message
-            self.ready = True
-            if message.watch == self.watch:
-                return message
-
-    def wait_heartbeat(self, timeout):
-        """Blocks until a heartbeat has come (the fetch endpoint is in it), keeping the
-        watch's messages received meanwhile for ``next``. False after ``timeout``."""
-        deadline = time.monotonic() + timeout
-        while self.heartbeat is None:
-            message = self._receive_one(max(deadline - time.monotonic(), 0.0))
-            if message is None:
-                return False
-            if message.topic == HEARTBEAT_TOPIC:
-                self._heartbeat(message.header)
-            elif message.watch == self.watch:
-                self.backlog.append(message)
-        return True
-
-    def wait_ready(self, timeout):
-        """Blocks until the subscription is known to have reached the daemon."""
-        deadline = time.monotonic() + timeout
-        while not self.ready:
-            message = self.next(deadline)
-            if message is None:
-                raise Timeout(
-                    f"no heartbeat from swmrd at {self.endpoint} within {timeout:g} s: is it "
-                    "running, and is this its publish endpoint (not the control one)?")
-            if message.kind != "heartbeat":
-                self.backlog.append(message)
-
-
-class _Repair:
-    """Frames [next, stop) of the run to fetch: a gap (``kind`` "gap") or the history of a
-    run joined late ("history"); ``seq`` and ``index`` are those of the message that
-    revealed it (index None for an end)."""
-
-    __slots__ = ("kind", "next", "stop", "seq", "index", "failure")
-
-    def __init__(self, kind, start, stop, seq, index):
-        self.kind, self.next, self.stop, self.seq, self.index = kind, start, stop, seq, index
-        self.failure = None  # (why, error), reported once the frames before it are delivered
-
-
-class _EndMessage:
-    """An end that never arrived, made from what the fetch channel said of the run."""
-
-    kind = "end"
-
-    def __init__(self, header):
-        self.header = {k: v for k, v in header.items() if v is not None}
-
-
-class DataSource:
+class DataSource(RepairMixin):
     """Iterates over ONE run of watch ``watch`` published at ``endpoint``, yielding a
     SliceDict per frame, like swmr_tools' DataSource::
 
@@ -404,144 +273,6 @@ class DataSource:
                 self._repair_failed("repair is off (repair=False)")
             return None
         return self._deliver(message)
-
-    # -- repair: frames fetched again from the file ------------------------------------------
-
-    def _probe_tail(self):
-        """Frames lost at the end of what arrived (and a lost ``end``) show in no gap: no
-        message comes after them. A heartbeat comes after everything sent before it, so when
-        a run stays quiet for two heartbeats in a row the fetch channel is asked how far the
-        run is, and what was lost is fetched; a run found ended twice with nothing left ends
-        here too."""
-        if (self.run is None or self._done or not self.repair or self._repair is not None
-                or self._pending is not None or self._fetched):
-            return
-        self._quiet += 1
-        if self._quiet < 2:
-            return
-        self._quiet = 0
-        fetcher, _ = self._fetcher()
-        if fetcher is None:
-            return  # nothing to ask: the timeout tells, as without repair
-        next_index = self._base + self._seq + 1
-        try:
-            answer = fetcher.fetch(self.watch, self.run, next_index, MAX_COUNT,
-                                   max_bytes=self.fetch_max_bytes, timeout=self.fetch_timeout)
-        except (FetchError, Timeout, zmq.ZMQError) as error:
-            logger.debug("watch %s: tail probe failed: %s", self.watch, error)
-            return
-        if answer.frames:
-            self._fetched.extend(("gap", message) for message in answer.frames)
-            self._seq += len(answer.frames)
-            self._fetched_through = self._seq
-            if answer.frontier is not None and answer.next < answer.frontier:
-                self._repair = _Repair("gap", answer.next, answer.frontier,
-                                       self._seq + answer.frontier - answer.next, None)
-                self._seq += answer.frontier - answer.next
-                self._fetched_through = self._seq
-            self._ended_seen = False
-            return
-        if answer.state != "ended":
-            return
-        if not self._ended_seen:
-            self._ended_seen = True  # its end may still be on its way
-            return
-        logger.warning("watch %s: the end of run %s never arrived; it ended %s", self.watch,
-                       self.run, answer.reason)
-        self._pending = _EndMessage({
-            "v": 1, "kind": "end", "watch": self.watch, "run": self.run, "seq": self._seq + 1,
-            "file": self.file, "reason": answer.reason, "frames": self.frames_received,
-            "last_index": self._last if self._last is not None else -1,
-            "error": "the run ended with an error; its end message was lost (see the "
-                     "watch's status)" if answer.reason == "error" else None,
-            "lost": True})
-
-    def _fetcher(self):
-        """(the Fetcher to repair with, None) or (None, why there is none)."""
-        advertised = self.fetch_endpoint
-        if advertised is None:
-            # The first message received proved the subscription, perhaps before any
-            # heartbeat came: the endpoint is in the next one.
-            if not self._subscription.wait_heartbeat(self.fetch_timeout):
-                return None, (f"no heartbeat from swmrd within {self.fetch_timeout:g} s, so "
-                              "its fetch endpoint is unknown (pass fetch_endpoint=…)")
-            advertised = self._subscription.heartbeat.get("fetch")
-            if not advertised:
-                return None, (f"swmrd at {self.endpoint} has no fetch endpoint (its "
-                              "heartbeat's `fetch` is nil: set `fetch:` in its config)")
-        endpoint = resolve_fetch_endpoint(advertised, self.endpoint)
-        return self._subscription.fetcher(endpoint, self.fetch_timeout), None
-
-    def _repair_step(self):
-        """Fetches the next frames of the repair in progress into ``_fetched``."""
-        repair = self._repair
-        if repair.failure is not None:
-            return self._repair_failed(*repair.failure)
-        if repair.next >= repair.stop:
-            self._repair = None
-            return
-        fetcher, why = self._fetcher()
-        if fetcher is None:
-            return self._repair_failed(why)
-        try:
-            answer = fetcher.fetch(self.watch, self.run, repair.next,
-                                   min(repair.stop - repair.next, MAX_COUNT),
-                                   max_bytes=self.fetch_max_bytes, timeout=self.fetch_timeout)
-        except FetchError as error:
-            if error.frames:  # it failed part way: deliver what came, then report
-                self._fetched.extend((repair.kind, message) for message in error.frames)
-                repair.next += len(error.frames)
-            explanation = {
-                "gone": "the run's file was deleted or replaced since: its frames cannot "
-                        "be read again",
-                "not_found": "swmrd does not keep this run (any more) for fetching",
-                "busy": "swmrd stayed busy with other fetches",
-            }.get(error.code, "the fetch failed")
-            if repair.next < repair.stop:
-                repair.failure = (f"{explanation} ({error.code} from {fetcher.endpoint}: "
-                                  f"{error.message})", error)
-            return None
-        except Timeout as error:
-            return self._repair_failed(str(error), error)
-        except zmq.ZMQError as error:  # an endpoint ZeroMQ cannot even connect to
-            return self._repair_failed(f"cannot use fetch endpoint {fetcher.endpoint}: "
-                                       f"{error}", error)
-        if not answer.frames:
-            return self._repair_failed(
-                f"swmrd sent no frame from index {repair.next} (frontier {answer.frontier}, "
-                f"run {answer.state})")
-        repair.next = answer.next
-        self._fetched.extend((repair.kind, message) for message in answer.frames)
-        return None
-
-    def _repair_failed(self, why, error=None):
-        repair, self._repair = self._repair, None
-        self.missed += repair.stop - repair.next
-        if repair.kind == "history":
-            missed = MissedFrames.of_history(self.watch, self.run, repair.next, repair.stop,
-                                             why)
-        else:
-            missed = MissedFrames(self.watch, self.run, repair.next - self._base, repair.seq,
-                                  repair.index, why=why, first=repair.next)
-        logger.warning("%s", missed)
-        if self.on_missed is None:
-            raise missed from error
-        self.on_missed(missed)
-
-    def _deliver_fetched(self, kind, message):
-        if message.kind != "frame" or message.header.get("run") != self.run:
-            raise ProtocolError(f"watch {self.watch!r}: a fetch answer held {message!r}, "
-                                f"not a frame of run {self.run}")
-        data_map = data_map_of(message, self.copy, self.decode_chunks)
-        if kind == "history":
-            self.history_frames += 1
-        else:
-            self.repaired += 1
-        self.frames_received += 1
-        self._last = data_map.index
-        if self.maxshape is None:
-            self.maxshape = data_map.maxshape
-        return data_map
 
     def _deliver(self, message):
         if message.kind == "frame":

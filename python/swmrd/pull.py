@@ -10,10 +10,11 @@ import zmq
 
 from . import writing
 from .control import Control
-from .datasource import FETCH_MAX_BYTES, HEARTBEAT_TOPIC, check_watch_name
+from .datasource import FETCH_MAX_BYTES
 from .errors import FetchError, ProtocolError, RunError, Timeout
 from .fetch import Fetcher, resolve_fetch_endpoint
 from .messages import data_map_of, maxshape_of
+from .subscription import HEARTBEAT_TOPIC, check_watch_name
 
 logger = logging.getLogger("swmrd")
 
