@@ -34,11 +34,12 @@ Publisher::Publisher(zmq::context_t& context, const std::vector<std::string>& en
     // max_inflight for a stalled subscriber, never fewer than 1000 messages.
     auto pipe_limit = std::clamp<std::uint64_t>(budget.limit() / 8192, 1000, 100000);
     // Independent delivery: a subscriber's pipe is all that holds frames for it alone, so it
-    // is shorter: a message per MiB of the budget (64 at least), a share a stalled subscriber
-    // cannot exceed. It is set once, here: libzmq 4.3.4 crashes when SNDHWM changes while
-    // pipes are connected (measured; a reason this cannot follow the frame size).
+    // is shorter: a message per 4 MiB of the budget (64 at least), a share a stalled
+    // subscriber of detector-sized frames cannot exceed. It is set once, here: libzmq 4.3.4
+    // crashes when SNDHWM changes while pipes are connected (measured; a reason this cannot
+    // follow the frame size).
     if (delivery == Delivery::independent)
-        pipe_limit = std::clamp<std::uint64_t>(budget.limit() >> 20, 64, 100000);
+        pipe_limit = std::clamp<std::uint64_t>(budget.limit() >> 22, 64, 100000);
     socket_.set(zmq::sockopt::sndhwm, static_cast<int>(pipe_limit));
     socket_.set(zmq::sockopt::linger, 1000);
     set_peer_timeout(socket_, peer_timeout);

@@ -16,7 +16,7 @@ from harness import finish, run_sim, watch_spec
 CLIENT = Path(__file__).with_name("client_process.py")
 FRAMES = 1000
 # 128 x 256 uint16: 64 KiB a frame, 62 MiB in all: more than a stopped subscriber's pipe
-# (64 messages: one per MiB of the 24 MiB live budget, 64 at least) and its kernel buffers
+# (64 messages: one per 4 MiB of the 24 MiB live budget, 64 at least) and its kernel buffers
 # hold.
 SIM_ARGS = ("--scan-shape", FRAMES, "--frame-shape", "128x256", "--dtype", "u2")
 
