@@ -17,6 +17,8 @@ packages=(
     # python client, its tests and the reference checks (Debian's /usr/bin/python3)
     python3 python3-h5py python3-zmq python3-msgpack python3-numpy python3-pytest
     python3-lz4 python3-blosc python3-hdf5plugin python3-hypothesis
+    # the end-to-end test of a filesystem that stops answering (a FUSE passthrough)
+    fuse3 python3-fusepy
     # deployment checks
     systemd
 )

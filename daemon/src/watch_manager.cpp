@@ -59,9 +59,12 @@ std::variant<proto::StopReply, proto::ErrorReply> WatchManager::stop(const std::
     if (!watch)
         return proto::ErrorReply{"not_found", "no watch named " + name + " is listed"};
     watch->request_stop(reason);
-    watch->join();
+    // Answered at once: the watch ends its run and its thread is joined by the reaper, so a
+    // watch stuck on a filesystem that stopped answering never holds the control channel.
+    const auto frames = watch->frames();
+    reaper_.reap(std::move(watch));
     spdlog::info("watch {} stopped", name);
-    return proto::StopReply{name, watch->frames()};
+    return proto::StopReply{name, frames};
 }
 
 std::vector<proto::WatchStatus> WatchManager::list() const {
@@ -122,7 +125,6 @@ void WatchManager::apply_config(const std::vector<config::WatchSpec>& watches) {
 }
 
 void WatchManager::stop_control_watches_outside(const std::vector<std::string>& allowed_roots) {
-    std::vector<std::unique_ptr<Watch>> leaving;
     for (auto it = watches_.begin(); it != watches_.end();) {
         std::string why;
         // Outside: its file or pattern, or the file its current run reads (a pattern's
@@ -136,14 +138,13 @@ void WatchManager::stop_control_watches_outside(const std::vector<std::string>& 
         if (outside) {
             spdlog::warn("config reload: control watch {} stopped: {}", (*it)->spec().name, why);
             (*it)->request_stop(proto::EndReason::stopped);
-            leaving.push_back(std::move(*it));
+            reaper_.reap(std::move(*it));
             it = watches_.erase(it);
         } else {
             (*it)->set_allowed_roots(allowed_roots); // what it selects next is checked so
             ++it;
         }
     }
-    join_all(leaving);
 }
 
 void WatchManager::shutdown() {
@@ -151,6 +152,7 @@ void WatchManager::shutdown() {
         watch->request_stop(proto::EndReason::shutdown);
     join_all(watches_);
     watches_.clear();
+    reaper_.wait_all();
 }
 
 // Joins every thread, then waits once, against one deadline, for their end messages: a

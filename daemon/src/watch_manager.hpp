@@ -2,6 +2,7 @@
 // The set of watches. Control requests and config reloads change it; each watch runs on its
 // own thread, and the manager only starts, stops and asks them for their status.
 
+#include "reaper.hpp"
 #include "watch.hpp"
 
 #include <swmrd/config/watch_spec.hpp>
@@ -27,7 +28,8 @@ public:
     std::optional<proto::ErrorReply>
     start(config::WatchSpec spec, WatchSource source,
           std::optional<std::vector<std::string>> allowed_roots = std::nullopt);
-    // Ends the watch's run with `reason` and removes it; `not_found` when there is none.
+    // Ends the watch's run with `reason` and removes it, at once (the reaper joins its
+    // thread); `not_found` when there is none.
     std::variant<proto::StopReply, proto::ErrorReply> stop(const std::string& name,
                                                            proto::EndReason reason);
     std::vector<proto::WatchStatus> list() const;
@@ -58,6 +60,7 @@ private:
     RunRegistry& runs_;
     const std::size_t max_watches_;
     std::vector<std::unique_ptr<Watch>> watches_; // in the order they were started
+    Reaper reaper_; // joins the watches `stop` removed
 };
 
 } // namespace swmrd::daemon

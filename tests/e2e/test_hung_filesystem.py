@@ -1,0 +1,87 @@
+"""A file on a filesystem that stops answering (a FUSE passthrough whose reads block while a
+flag file exists, as a network filesystem whose server went away): the control channel
+still answers, `stop` at once, heartbeats go on, and the daemon still stops cleanly."""
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import run_sim, watch_spec
+
+BLOCKING_FS = Path(__file__).with_name("blocking_fs.py")
+
+
+def fuse_unavailable():
+    if not os.path.exists("/dev/fuse"):
+        return "no /dev/fuse on this machine"
+    try:
+        import fusepy  # noqa: F401
+    except ImportError:
+        return "python3-fusepy is not installed (deploy/install-deps.sh installs it)"
+    return None
+
+
+@pytest.fixture
+def hung_mount(tmp_path):
+    """(backing folder, mount point, flag): reads through the mount block while flag exists."""
+    reason = fuse_unavailable()
+    if reason:
+        pytest.skip(reason)
+    backing, mount, flag = tmp_path / "backing", tmp_path / "mount", tmp_path / "flag"
+    backing.mkdir()
+    mount.mkdir()
+    process = subprocess.Popen(["/usr/bin/python3", str(BLOCKING_FS), str(backing), str(mount),
+                                str(flag)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while not os.path.ismount(mount):
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.skip("the FUSE filesystem did not mount: " +
+                        process.stderr.read().decode(errors="replace")[-300:])
+        time.sleep(0.02)
+    try:
+        yield backing, mount, flag
+    finally:
+        if flag.exists():
+            flag.unlink()
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+        process.wait(timeout=30)
+
+
+def test_stop_answers_at_once_while_a_watch_is_stuck_in_a_read(start_daemon, hung_mount,
+                                                               monkeypatch):
+    backing, mount, flag = hung_mount
+    # Locks do not cross this passthrough; sites on network filesystems turn them off too.
+    monkeypatch.setenv("HDF5_USE_FILE_LOCKING", "FALSE")
+    daemon = start_daemon(allowed_roots=[str(mount)], heartbeat="100ms")
+    writer = run_sim(backing / "scan.h5", "--scan-shape", 100000, "--rate", 50,
+                     "--no-finished", wait=False)
+    try:
+        sub = daemon.subscriber("stuck/")
+        sub.wait_ready()
+        assert daemon.request("start", watch=watch_spec("stuck", mount / "scan.h5",
+                                                        timeout="60s"))["ok"]
+        assert sub.next().kind == "start"
+        for _ in range(3):
+            assert sub.next().kind == "frame"
+        flag.touch()  # the server stops answering: the watch's next read blocks
+        while True:  # frames already read drain; then nothing more comes
+            try:
+                sub.next(timeout=2.0)
+            except TimeoutError:
+                break
+        # Without the reaper this request is never answered (the harness gives up after 10 s).
+        reply = daemon.request("stop", watch="stuck")
+        assert reply["ok"] is True and reply["watch"] == "stuck"
+        assert daemon.request("ping")["ok"] is True
+        assert daemon.request("list")["watches"] == []
+        # Heartbeats go on while the watch is stuck.
+        assert sub.next(kinds=("heartbeat",), timeout=10).header["kind"] == "heartbeat"
+        flag.unlink()  # the server answers again: the stuck read returns, the run ends
+        end = sub.next(kinds=("end",), timeout=30)
+        assert end.header["reason"] == "stopped", end.header
+    finally:
+        writer.kill()
+        writer.wait()
