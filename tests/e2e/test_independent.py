@@ -162,3 +162,23 @@ def test_swmrcat_repair_prints_every_frame_once_and_reports_the_gaps(start_daemo
         out[:2000]
     summary = [line for line in err.splitlines() if "gaps repaired" in line][-1]
     assert "gaps left: 0" in summary and not summary.startswith("swmrcat: gaps repaired: 0 (0")
+
+
+def test_a_pull_only_client_follows_a_live_run_to_its_end_through_the_python_client(
+        start_daemon, tmp_path):
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+    import swmrd
+    daemon = start_daemon(fetch="tcp://127.0.0.1:*", delivery="drop", max_inflight="8MiB",
+                          allowed_roots=[str(tmp_path)])
+    path = tmp_path / "scan.h5"
+    assert daemon.request("start", watch=watch_spec("det", path, finished="/entry/finished",
+                                                    timeout="30s"))["ok"]
+    writer = run_sim(path, "--scan-shape", 200, "--rate", 200, "--frame-shape", "64x64",
+                     wait=False)
+    source = swmrd.PullSource(daemon.control_endpoint, "det",
+                              fetch_endpoint=daemon.fetch_endpoint, wait=0.5, timeout=60)
+    indices = [data_map.index for data_map in source]
+    finish(writer)
+    assert indices == list(range(200))
+    assert source.end_reason == "finished"
