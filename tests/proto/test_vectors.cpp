@@ -129,6 +129,10 @@ TEST_CASE("each committed vector decodes to its struct") {
             CHECK(decode_header(bytes.data(), bytes.size()) == *header);
         } else if (const auto* request = std::get_if<ControlRequest>(&vector.message)) {
             CHECK(same_request(decode_request(bytes.data(), bytes.size()), *request));
+        } else if (std::holds_alternative<FetchRequest>(vector.message)) {
+            CHECK(encode_fetch_request(decode_fetch_request(bytes.data(), bytes.size())) == bytes);
+        } else if (std::holds_alternative<FetchedHeader>(vector.message)) {
+            CHECK(encode_fetched(decode_fetched(bytes.data(), bytes.size())) == bytes);
         } else {
             const auto& reply = std::get<ReplyTo>(vector.message);
             CHECK(decode_reply(bytes.data(), bytes.size(), reply.command) == reply.reply);
@@ -154,6 +158,10 @@ TEST_CASE("the vectors cover every kind, request, reply and error code") {
                 covered.insert(std::string("end ") + to_string(end->reason));
         } else if (const auto* request = std::get_if<ControlRequest>(&vector.message)) {
             covered.insert(std::string("request ") + command_of(*request));
+        } else if (std::holds_alternative<FetchRequest>(vector.message)) {
+            covered.insert("fetch request");
+        } else if (const auto* fetched = std::get_if<FetchedHeader>(&vector.message)) {
+            covered.insert(fetched->ok ? "fetched ok" : "fetched error");
         } else {
             const auto& reply = std::get<ReplyTo>(vector.message);
             if (const auto* error = std::get_if<ErrorReply>(&reply.reply))
@@ -174,7 +182,10 @@ TEST_CASE("the vectors cover every kind, request, reply and error code") {
                                  "reply list",        "reply status",
                                  "error bad_request", "error unknown_command",
                                  "error not_found",   "error exists",
-                                 "error forbidden",   "error internal"}) {
+                                 "error forbidden",   "error internal",
+                                 "request runs",      "reply runs",
+                                 "fetch request",     "fetched ok",
+                                 "fetched error"}) {
         CHECK_MESSAGE(covered.count(expected) == 1, "no vector for " << expected);
     }
 }

@@ -101,6 +101,53 @@ FrameHeader frame_raw() {
     return h;
 }
 
+// Frame 7 of frame_raw's run fetched again (PROTOCOL.md section 5): the same header,
+// marked fetched.
+FrameHeader frame_fetched() {
+    auto h = frame_raw();
+    h.fetched = true;
+    return h;
+}
+
+FetchRequest fetch_request() {
+    FetchRequest r;
+    r.id = Value{std::uint64_t{41}};
+    r.watch = "det1";
+    r.run = "3f2a9c1e-0b7d-4e55-9a61-2c8e4d7f1b03";
+    r.from = 7;
+    r.count = 16;
+    r.max_bytes = 1048576;
+    r.wait = 1.5;
+    return r;
+}
+
+// The answer's closing message: frames 7 to 11 sent, the run still streaming.
+FetchedHeader fetched_ok() {
+    FetchedHeader h;
+    h.envelope = {"det1", "3f2a9c1e-0b7d-4e55-9a61-2c8e4d7f1b03", 0, 1764590401.5};
+    h.id = Value{std::uint64_t{41}};
+    h.from = 7;
+    h.next = 12;
+    h.frames = 5;
+    h.frontier = 12;
+    h.state = "streaming";
+    return h;
+}
+
+FetchedHeader fetched_gone() {
+    FetchedHeader h;
+    h.envelope = {"det1", "9b1d2e4f6a7c4b2d8e0f1a3c5e7b9d11", 0, 1764590402.0};
+    h.id = Value{std::string("repair-3")};
+    h.ok = false;
+    h.from = 0;
+    h.next = 0;
+    h.state = "ended";
+    h.reason = EndReason::finished;
+    h.error = FetchError{"gone", "/data/scan-0001.h5 was deleted since run "
+                                 "9b1d2e4f6a7c4b2d8e0f1a3c5e7b9d11 read it"};
+    return h;
+}
+
 FrameHeader frame_chunk() {
     FrameHeader h;
     h.envelope = envelope("eiger", 1);
@@ -300,6 +347,10 @@ std::vector<Vector> all_vectors() {
         {"start_partial_unlimited", start_partial_unlimited()},
         {"start_interleaved", start_interleaved()},
         {"frame_raw", frame_raw()},
+        {"frame_fetched", frame_fetched()},
+        {"fetch_request", fetch_request()},
+        {"fetched_ok", fetched_ok()},
+        {"fetched_gone", fetched_gone()},
         {"frame_chunk", frame_chunk()},
         {"frame_chunk_two_filters", frame_chunk_two_filters()},
         {"frame_3d", frame_3d()},
@@ -351,6 +402,8 @@ std::string encode(const Vector& vector) {
         std::string operator()(const Header& h) const { return encode_header(h); }
         std::string operator()(const ControlRequest& r) const { return encode_request(r); }
         std::string operator()(const ReplyTo& r) const { return encode_reply(r.reply); }
+        std::string operator()(const FetchRequest& r) const { return encode_fetch_request(r); }
+        std::string operator()(const FetchedHeader& h) const { return encode_fetched(h); }
     };
     return std::visit(Encoder{}, vector.message);
 }

@@ -4,6 +4,7 @@
 // against them.
 
 #include "swmrd/proto/control.hpp"
+#include "swmrd/proto/fetch.hpp"
 #include "swmrd/proto/messages.hpp"
 
 #include <string>
@@ -20,7 +21,7 @@ struct ReplyTo {
 
 struct Vector {
     std::string name; // file stem: NAME.msgpack and NAME.json
-    std::variant<Header, ControlRequest, ReplyTo> message;
+    std::variant<Header, ControlRequest, ReplyTo, FetchRequest, FetchedHeader> message;
 };
 
 std::vector<Vector> all_vectors();

@@ -251,3 +251,18 @@ def test_error_replies_raise_control_error(name):
     assert error.code == reply["error"]["code"] == name[len("reply_error_"):]
     assert error.message == reply["error"]["message"]
     assert error.command == "status" and error.message in str(error)
+
+
+@pytest.mark.parametrize("name", ["fetched_ok", "fetched_gone"])
+def test_fetched_vectors(name):
+    packed, twin = vector(name)
+    message = message_of(name)
+    assert message.kind == "fetched" and message.header == twin
+    assert message.topic == f"{twin['watch']}/fetched"
+    assert ("error" in twin) == (twin["ok"] is False)
+
+
+def test_fetch_request_vector_has_the_fields_the_client_sends():
+    packed, twin = vector("fetch_request")
+    assert msgpack.unpackb(packed, raw=False) == twin
+    assert {"cmd", "id", "watch", "run", "from", "count"} <= set(twin) and twin["cmd"] == "fetch"
