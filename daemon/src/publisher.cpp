@@ -127,14 +127,18 @@ void Publisher::run() {
             auto& message = batch.front();
             if (past_shutdown_deadline()) {
                 ++lost_at_shutdown;
-                account(message, false);
+                account(message, false, false);
                 continue;
             }
             drain_subscriptions_now_and_then();
             prepare(message);
             const bool may_wait =
                 delivery_ == Delivery::lossless || message.kind != OutgoingMessage::Kind::frame;
-            account(message, send(message, may_wait));
+            // Counted as sent before the hand-off: a subscriber that has the frame must never
+            // find it missing from a status or `stop` reply taken a moment later.
+            count_sent(message);
+            const bool sent = send(message, may_wait);
+            account(message, sent, true);
         }
     }
     if (lost_at_shutdown > 0)
@@ -159,7 +163,17 @@ void Publisher::prepare(OutgoingMessage& message) {
     }
 }
 
-void Publisher::account(const OutgoingMessage& message, bool sent) {
+void Publisher::count_sent(const OutgoingMessage& message) {
+    if (!message.counters || message.kind != OutgoingMessage::Kind::frame)
+        return;
+    auto& counters = *message.counters;
+    counters.frames.fetch_add(1);
+    counters.bytes.fetch_add(message.payload_bytes);
+}
+
+// Settles a message once ZeroMQ took it or it was given up; a frame given up after
+// count_sent() moves from `frames` to `dropped`.
+void Publisher::account(const OutgoingMessage& message, bool sent, bool counted) {
     if (message.charge > 0)
         budget_.release(message.charge);
     if (!message.counters)
@@ -168,10 +182,12 @@ void Publisher::account(const OutgoingMessage& message, bool sent) {
     switch (message.kind) {
     case OutgoingMessage::Kind::frame:
         if (sent) {
-            counters.frames.fetch_add(1);
-            counters.bytes.fetch_add(message.payload_bytes);
             counters.last_index.store(message.index);
         } else {
+            if (counted) {
+                counters.frames.fetch_sub(1);
+                counters.bytes.fetch_sub(message.payload_bytes);
+            }
             counters.dropped.fetch_add(1);
         }
         break;

@@ -76,7 +76,8 @@ private:
     void drain_subscriptions_now_and_then();
     void prepare(OutgoingMessage& message);
     void read_connection_events();
-    void account(const OutgoingMessage& message, bool sent);
+    void count_sent(const OutgoingMessage& message);
+    void account(const OutgoingMessage& message, bool sent, bool counted);
 
     zmq::socket_t socket_;
     zmq::socket_t monitor_; // connection events of socket_
