@@ -106,7 +106,7 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
             const auto deliverable = started_ ? source_.data_frontier(poll.readable) : next_;
             const auto now = core::Clock::now();
             if (deliverable > next_) {
-                next_ = deliver(next_, deliverable);
+                deliver(deliverable);
                 interval = first_poll_interval;
                 last_frame_at = core::Clock::now();
                 data_short = false;
@@ -205,34 +205,39 @@ void FileRun::drop_frame(std::uint64_t index) {
                   context_.budget.held());
 }
 
-std::uint64_t FileRun::deliver(std::uint64_t first, std::uint64_t end) {
-    while (first < end) {
+// Advances next_ batch by batch, so that an error in a later batch leaves it after the
+// frames already handed on: the end's seq then counts exactly what was published or dropped.
+void FileRun::deliver(std::uint64_t end) {
+    while (next_ < end) {
         if (context_.stop_reason())
-            return first;
+            return;
         // Frames with stored chunks go one at a time: their sizes are known only per frame,
         // and taking the budget for them in one acquisition keeps the rule that a frame
         // larger than the whole budget is still sent, alone.
-        auto count = messages_.has_chunk_parts() ? 1 : batch_size(end - first);
-        const auto bytes = [&](std::uint64_t n) {
-            return messages_.raw_bytes(first, n) +
-                   (messages_.has_chunk_parts() ? messages_.stored_chunk_bytes(first) : 0);
-        };
-        if (!acquire(bytes(count))) {
+        auto count = messages_.has_chunk_parts() ? 1 : batch_size(end - next_);
+        // Sized once, before anything is acquired: a lookup that throws holds nothing.
+        auto bytes = batch_bytes(count);
+        if (!acquire(bytes)) {
             if (context_.delivery != Delivery::drop)
-                return first; // stopped while waiting for room
+                return; // stopped while waiting for room
             count = 1;
-            if (!acquire(bytes(count))) {
-                drop_frame(first++);
+            bytes = batch_bytes(count);
+            if (!acquire(bytes)) {
+                drop_frame(next_++);
                 continue;
             }
         }
-        Reservation reservation(context_.budget, bytes(count));
-        messages_.build(first, count, first_index_, reservation, context_.budget,
+        Reservation reservation(context_.budget, bytes);
+        messages_.build(next_, count, first_index_, reservation, context_.budget,
                         context_.counters, ready_messages_);
         context_.publisher.push(ready_messages_);
-        first += count;
+        next_ += count;
     }
-    return first;
+}
+
+std::uint64_t FileRun::batch_bytes(std::uint64_t count) {
+    return messages_.raw_bytes(next_, count) +
+           (messages_.has_chunk_parts() ? messages_.stored_chunk_bytes(next_) : 0);
 }
 
 void FileRun::send_end(proto::EndReason reason, const std::optional<std::string>& error) {

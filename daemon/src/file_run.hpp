@@ -42,7 +42,8 @@ public:
 
 private:
     void send_start(std::uint64_t first_index);
-    std::uint64_t deliver(std::uint64_t first, std::uint64_t end);
+    void deliver(std::uint64_t end);
+    std::uint64_t batch_bytes(std::uint64_t count);
     std::uint64_t batch_size(std::uint64_t available) const;
     bool acquire(std::uint64_t bytes);
     void drop_frame(std::uint64_t index);

@@ -97,8 +97,18 @@ void Publisher::shutdown(std::chrono::milliseconds grace) {
         }
         wake_.notify_all();
     }
-    if (thread_.joinable())
-        thread_.join();
+    if (!thread_.joinable())
+        return;
+    thread_.join();
+    // Messages ZeroMQ took are still in subscribers' pipes until their connections drain:
+    // give them what is left of the grace, then say what a subscriber never received. (Their
+    // payloads hold budget until ZeroMQ frees them, which is how they can be seen at all.)
+    while (budget_.held() > 0 && !past_shutdown_deadline())
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (const auto held = budget_.held(); held > 0)
+        spdlog::warn("shutdown: {} bytes of frames already published were still queued for "
+                     "subscribers that did not take them within the grace period",
+                     held);
 }
 
 bool Publisher::past_shutdown_deadline() const {
@@ -127,7 +137,7 @@ void Publisher::run() {
             auto& message = batch.front();
             if (past_shutdown_deadline()) {
                 ++lost_at_shutdown;
-                account(message, false, false);
+                account(message, Fate::lost, false);
                 continue;
             }
             drain_subscriptions_now_and_then();
@@ -138,7 +148,14 @@ void Publisher::run() {
             // find it missing from a status or `stop` reply taken a moment later.
             count_sent(message);
             const bool sent = send(message, may_wait);
-            account(message, sent, true);
+            // A frame refused in drop delivery is a drop; anything else not sent (a start or
+            // end past its patience, the shutdown deadline) is a loss.
+            const auto fate = sent ? Fate::sent
+                              : message.kind == OutgoingMessage::Kind::frame &&
+                                      delivery_ == Delivery::drop && !past_shutdown_deadline()
+                                  ? Fate::dropped
+                                  : Fate::lost;
+            account(message, fate, true);
         }
     }
     if (lost_at_shutdown > 0)
@@ -173,22 +190,23 @@ void Publisher::count_sent(const OutgoingMessage& message) {
 
 // Settles a message once ZeroMQ took it or it was given up; a frame given up after
 // count_sent() moves from `frames` to `dropped`.
-void Publisher::account(const OutgoingMessage& message, bool sent, bool counted) {
+void Publisher::account(const OutgoingMessage& message, Fate fate, bool counted) {
     if (message.charge > 0)
         budget_.release(message.charge);
     if (!message.counters)
         return;
     auto& counters = *message.counters;
+    if (fate == Fate::dropped)
+        counters.dropped.fetch_add(1);
+    else if (fate == Fate::lost)
+        counters.lost.fetch_add(1);
     switch (message.kind) {
     case OutgoingMessage::Kind::frame:
-        if (sent) {
+        if (fate == Fate::sent) {
             counters.last_index.store(message.index);
-        } else {
-            if (counted) {
-                counters.frames.fetch_sub(1);
-                counters.bytes.fetch_sub(message.payload_bytes);
-            }
-            counters.dropped.fetch_add(1);
+        } else if (counted) {
+            counters.frames.fetch_sub(1);
+            counters.bytes.fetch_sub(message.payload_bytes);
         }
         break;
     case OutgoingMessage::Kind::end:
@@ -204,6 +222,17 @@ void Publisher::account(const OutgoingMessage& message, bool sent, bool counted)
 // Sends the parts in order. With XPUB_NODROP only the first part can be refused (the pipe
 // limit counts whole messages), but every part is retried the same way to be safe.
 bool Publisher::send(OutgoingMessage& message, bool may_wait) {
+    try {
+        return send_parts(message, may_wait);
+    } catch (const zmq::error_t& error) {
+        // Not EAGAIN (that is a full pipe, handled in send_parts): the message cannot go, but
+        // the publisher must go on for every other watch.
+        spdlog::error("{}: not sent: {}", message.topic, error.what());
+        return false;
+    }
+}
+
+bool Publisher::send_parts(OutgoingMessage& message, bool may_wait) {
     const auto started = std::chrono::steady_clock::now();
     auto backoff = std::chrono::duration_cast<std::chrono::microseconds>(first_backoff);
     const std::size_t total_parts = 2 + message.payload.size();

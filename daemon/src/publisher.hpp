@@ -72,12 +72,14 @@ private:
     void run();
     bool past_shutdown_deadline() const;
     bool send(OutgoingMessage& message, bool may_wait);
+    bool send_parts(OutgoingMessage& message, bool may_wait);
     void drain_subscriptions();
     void drain_subscriptions_now_and_then();
     void prepare(OutgoingMessage& message);
     void read_connection_events();
     void count_sent(const OutgoingMessage& message);
-    void account(const OutgoingMessage& message, bool sent, bool counted);
+    enum class Fate { sent, dropped, lost };
+    void account(const OutgoingMessage& message, Fate fate, bool counted);
 
     zmq::socket_t socket_;
     zmq::socket_t monitor_; // connection events of socket_

@@ -352,6 +352,7 @@ proto::WatchStatus Watch::status() const {
     status.bytes = counters_->bytes.load();
     status.last_index = counters_->last_index.load();
     status.dropped = counters_->dropped.load();
+    status.lost = counters_->lost.load();
     return status;
 }
 

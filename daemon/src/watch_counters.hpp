@@ -1,7 +1,8 @@
 #pragma once
 // Counters a watch shares with the publisher and the control server. The publisher keeps
 // them, in the order messages are sent, so they count what subscribers were sent: a frame
-// dropped in `drop` delivery is in `dropped`, never in `frames`.
+// dropped in `drop` delivery is in `dropped`, one given up otherwise in `lost`, never either
+// in `frames`.
 
 #include <atomic>
 #include <cstdint>
@@ -13,6 +14,10 @@ struct WatchCounters {
     std::atomic<std::uint64_t> bytes{0};  // payload bytes sent in the current run
     std::atomic<std::int64_t> last_index{-1};
     std::atomic<std::uint64_t> dropped{0};     // frames not delivered, since the watch started
+    // Messages given up for any other reason, since the watch started: a start or end that a
+    // full queue refused past its patience, or a message still queued when shutdown's grace
+    // ran out. Only ever counted, never silent.
+    std::atomic<std::uint64_t> lost{0};
     std::atomic<std::uint64_t> ends_queued{0}; // end messages handed to the publisher…
     std::atomic<std::uint64_t> runs_ended{0};  // …and sent, so `stop` can wait for the last
 

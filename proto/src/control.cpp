@@ -28,7 +28,7 @@ template <class F> std::string packed(F&& pack) {
 }
 
 void pack_status(Writer& w, const WatchStatus& s) {
-    w.map(13);
+    w.map(14);
     w.key("name");
     w.string(s.name);
     w.key("file");
@@ -49,6 +49,8 @@ void pack_status(Writer& w, const WatchStatus& s) {
     w.integer(s.last_index);
     w.key("dropped");
     w.uint(s.dropped);
+    w.key("lost");
+    w.uint(s.lost);
     w.key("error");
     w.optional_string(s.error);
     w.key("file_state");
@@ -80,6 +82,8 @@ WatchStatus read_status(const Fields& fields) {
         s.file_state = fields.optional_string("file_state");
     if (fields.find("warning"))
         s.warning = fields.optional_string("warning");
+    if (fields.find("lost"))
+        s.lost = fields.uint("lost");
     return s;
 }
 

@@ -49,7 +49,7 @@ def test_lossless_delivers_every_frame_once_the_subscriber_resumes(start_daemon,
     assert [f.header["seq"] for f in frames] == list(range(1, FRAMES + 1))
     assert end.header["reason"] == "finished" and end.header["frames"] == FRAMES
     status = daemon.request("status", watch="det")["watch"]
-    assert status["dropped"] == 0 and status["frames"] == FRAMES
+    assert status["dropped"] == 0 and status["lost"] == 0 and status["frames"] == FRAMES
     assert peak - baseline <= MAX_INFLIGHT + SLACK, (peak, baseline)
 
 
@@ -58,7 +58,7 @@ def test_drop_counts_every_frame_not_delivered(start_daemon, tmp_path):
     start, *frames, end = messages
     status = daemon.request("status", watch="det")["watch"]
     assert end.header["reason"] == "finished"
-    assert status["dropped"] > 0
+    assert status["dropped"] > 0 and status["lost"] == 0
     assert len(frames) == end.header["frames"]
     assert len(frames) + status["dropped"] == FRAMES
     # A subscriber sees every drop as a gap in seq.
@@ -140,3 +140,55 @@ def test_a_stalled_subscriber_of_small_frames_keeps_the_daemon_bounded(start_dae
         time.sleep(0.5)
     assert daemon.rss_bytes() - baseline <= (1 << 20) + SLACK
     assert daemon.peak_rss_bytes() - baseline <= (1 << 20) + SLACK
+
+
+def wait_for_status(daemon, watch, condition, timeout=20):
+    deadline = time.monotonic() + timeout
+    while True:
+        status = daemon.request("status", watch=watch)["watch"]
+        if condition(status) or time.monotonic() > deadline:
+            return status
+        time.sleep(0.05)
+
+
+def test_an_end_a_full_queue_refuses_is_counted_lost(start_daemon, tmp_path):
+    # Small frames fill a stalled subscriber's pipe (8192 messages for this budget) before
+    # the budget: in drop delivery the frames it refuses are dropped, and the run's end,
+    # refused past its patience, is lost.
+    path = tmp_path / "scan.h5"
+    daemon = start_daemon(watches=[watch_spec("det", path, finished="/entry/finished")],
+                          delivery="drop", max_inflight="64MiB")
+    sub = daemon.subscriber("det/")
+    sub.socket.setsockopt(__import__("zmq").RCVHWM, 2)
+    sub.wait_ready()
+    run_sim(path, "--scan-shape", 50000, "--frame-shape", "16x32", "--flush-every", 1000,
+            "--chunk-frames", 1000)
+    # The end waits a second for room before it is given up.
+    status = wait_for_status(daemon, "det", lambda s: s["state"] == "idle" and s["lost"] > 0)
+    assert status["state"] == "idle", status
+    assert status["dropped"] > 0 and status["lost"] == 1, status
+    # Never silent: the log names what was not sent, and the subscriber sees no end.
+    assert "det/end: not sent" in daemon.log()
+    kinds = []
+    while True:
+        try:
+            kinds.append(sub.next(timeout=1.0).kind)
+        except TimeoutError:
+            break
+    assert kinds[0] == "start" and "end" not in kinds
+
+
+def test_frames_a_stalled_subscriber_never_took_are_reported_at_shutdown(start_daemon, tmp_path):
+    # Lossless: a stalled subscriber holds frames queued; SIGTERM gives them a grace period,
+    # then the daemon exits, saying what it could not hand over (not as drops: none were).
+    path = tmp_path / "scan.h5"
+    daemon = start_daemon(watches=[watch_spec("det", path, finished="/entry/finished")],
+                          max_inflight="8MiB")
+    sub = daemon.subscriber("det/")
+    sub.socket.setsockopt(__import__("zmq").RCVHWM, 2)
+    sub.wait_ready()
+    run_sim(path, "--scan-shape", FRAMES, "--frame-shape", FRAME_SHAPE)
+    wait_for_status(daemon, "det", lambda s: s["frames"] > 0)
+    assert daemon.stop() == 0
+    log = daemon.log()
+    assert "still queued for subscribers that did not take them" in log, log[-2000:]

@@ -108,7 +108,8 @@ TEST_CASE("a status map has every key, nil for what is absent") {
     CHECK(json_of(encode_reply(StatusReply{status_with_nils()})) ==
           R"({"ok": true, "watch": {"name": "w", "file": "/data/*.h5", "source": "control", )"
           R"("state": "waiting", "current_file": null, "run": null, "frames": 0, "bytes": 0, )"
-          R"("last_index": -1, "dropped": 0, "error": null, "file_state": null, "warning": null}})");
+          R"("last_index": -1, "dropped": 0, "lost": 0, "error": null, "file_state": null, )"
+          R"("warning": null}})");
     const ControlReply reply = StatusReply{status_with_nils()};
     CHECK(decode(encode_reply(reply), "status") == reply);
 }

@@ -57,6 +57,7 @@ TEST_CASE("status is one key: value line per field") {
                               "bytes:        2048 (2KiB)\n"
                               "last_index:   -\n"
                               "dropped:      0\n"
+                              "lost:         0\n"
                               "error:        -\n"
                               "file_state:   -\n"
                               "warning:      -\n");

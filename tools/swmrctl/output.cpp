@@ -100,6 +100,7 @@ std::string format_status(const proto::WatchStatus& s) {
         {"bytes", std::to_string(s.bytes) + " (" + config::format_size(s.bytes) + ")"},
         {"last_index", last_index_text(s.last_index)},
         {"dropped", std::to_string(s.dropped)},
+        {"lost", std::to_string(s.lost)},
         {"error", s.error.value_or("-")},
         {"file_state", s.file_state.value_or("-")},
         {"warning", s.warning.value_or("-")},

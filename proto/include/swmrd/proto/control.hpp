@@ -57,6 +57,9 @@ struct WatchStatus {
     std::uint64_t bytes = 0;
     std::int64_t last_index = -1;
     std::uint64_t dropped = 0;
+    // Messages given up otherwise (a start or end refused past its patience, messages still
+    // queued when shutdown's grace ran out), since the watch started.
+    std::uint64_t lost = 0;
     std::optional<std::string> error;
     // What the watch knows of current_file: "opening" (there, not readable as SWMR yet),
     // "running", "done" (its run ended: it is not run again unless it is rewritten),
