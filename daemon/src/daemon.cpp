@@ -10,9 +10,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <thread>
 
 #include <unistd.h>
 
@@ -24,6 +28,9 @@ using Clock = std::chrono::steady_clock;
 
 // How long queued messages may still go out after SIGTERM before the sockets close.
 constexpr std::chrono::milliseconds shutdown_grace{2000};
+// How long shutdown waits for the watches' threads to end their runs. With the grace above
+// it stays well inside the systemd unit's TimeoutStopSec (15 s).
+constexpr std::chrono::milliseconds watch_stop_patience{5000};
 // The control socket refuses (by disconnecting) anything above this; up to it, requests over
 // 1 MiB get a bad_request reply.
 constexpr std::int64_t max_control_message = 4ll << 20;
@@ -181,12 +188,52 @@ int Daemon::run() {
     }
 
     notify_stopping();
-    watches_.shutdown();
-    if (fetch_)
-        fetch_->stop();
+    const auto stuck = watches_.shutdown(std::chrono::steady_clock::now() + watch_stop_patience);
+    // A read that never returns (a filesystem that stopped answering) holds HDF5's global
+    // lock, so every watch reading HDF5 at that moment is stuck behind it. Their runs are
+    // ended on their behalf: waiting longer would only get the daemon killed by systemd with
+    // no end sent at all.
+    std::string names;
+    for (const auto& watch : stuck) {
+        names += (names.empty() ? "" : ", ") + watch->spec().name;
+        watch->end_stuck_run("the daemon stopped while this watch was stuck in a read (its "
+                             "filesystem stopped answering, or HDF5 was held by a read "
+                             "that had)");
+    }
+    const bool fetch_ended =
+        !fetch_ || fetch_->stop(std::chrono::steady_clock::now() + watch_stop_patience);
     publisher_.shutdown(shutdown_grace);
+    if (!stuck.empty() || !fetch_ended) {
+        // Their threads cannot be joined, nor HDF5 closed (its lock is held): exit past them.
+        // The kernel ends the process once the stuck read returns or its mount is aborted.
+        spdlog::error("stopped with {} still stuck in a read; their runs were ended with an "
+                      "error",
+                      stuck.empty() ? std::string("the fetch channel") : "watch(es) " + names);
+        exit_past_stuck_threads(fetch_ended);
+    }
     spdlog::info("stopped");
     return 0;
+}
+
+// Threads stuck in a read cannot be joined, and HDF5 cannot be closed while one holds its
+// lock, so the process exits without running destructors or atexit handlers (HDF5's would
+// wait for that lock). ZeroMQ's sockets are closed first and its context terminated, within
+// a bound, so that the ends just published leave the host.
+void Daemon::exit_past_stuck_threads(bool fetch_ended) {
+    publisher_.close_socket();
+    control_.close();
+    if (fetch_ && fetch_ended)
+        fetch_->close_socket();
+    auto flushed = std::make_shared<std::atomic<bool>>(false);
+    std::thread([this, flushed] {
+        context_.close(); // returns once every socket is closed and flushed (or lingered)
+        flushed->store(true);
+    }).detach();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!flushed->load() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    spdlog::shutdown();
+    std::_Exit(0);
 }
 
 void Daemon::serve_control() {

@@ -50,6 +50,8 @@ private:
     InflightBudget budget_;
     InflightBudget fetch_budget_;
     RunRegistry runs_;
+    [[noreturn]] void exit_past_stuck_threads(bool fetch_ended);
+
     zmq::context_t context_;
     Publisher publisher_;
     std::unique_ptr<FetchServer> fetch_; // none when `fetch` is off

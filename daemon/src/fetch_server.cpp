@@ -45,10 +45,18 @@ FetchServer::~FetchServer() {
     stop();
 }
 
-void FetchServer::stop() {
+bool FetchServer::stop(std::chrono::steady_clock::time_point deadline) {
     stopping_.store(true);
-    if (thread_.joinable())
-        thread_.join();
+    if (!thread_.joinable())
+        return true;
+    while (!ended_.load() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (!ended_.load()) {
+        thread_.detach();
+        return false;
+    }
+    thread_.join();
+    return true;
 }
 
 void FetchServer::run() {
@@ -85,6 +93,7 @@ void FetchServer::run() {
             }
         }
     }
+    ended_.store(true);
 }
 
 void FetchServer::receive() {

@@ -48,7 +48,12 @@ public:
     std::uint64_t frames_sent() const noexcept { return frames_.load(); }
     std::uint64_t bytes_sent() const noexcept { return bytes_.load(); }
 
-    void stop();
+    // Stops the thread; false if it did not end by `deadline` (stuck in a read behind a
+    // filesystem that stopped answering), in which case it is let go.
+    bool stop(std::chrono::steady_clock::time_point deadline =
+                  std::chrono::steady_clock::time_point::max());
+    // After a stop() that returned true: closes the socket without touching HDF5.
+    void close_socket() { socket_.close(); }
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -89,6 +94,7 @@ private:
     std::list<std::unique_ptr<FetchReader>> readers_; // most recently used first
     std::vector<OutgoingMessage> built_;
     std::atomic<bool> stopping_{false};
+    std::atomic<bool> ended_{false};
     std::atomic<std::uint64_t> requests_{0};
     std::atomic<std::uint64_t> frames_{0};
     std::atomic<std::uint64_t> bytes_{0};

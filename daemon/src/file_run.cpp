@@ -77,6 +77,7 @@ void FileRun::send_start(std::uint64_t first_index) {
     started_ = true;
     first_index_ = first_index;
     next_ = first_index;
+    context_.counters->open_run_end_seq.store(1);
 }
 
 RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check_file) {
@@ -224,6 +225,7 @@ void FileRun::deliver(std::uint64_t end) {
             bytes = batch_bytes(count);
             if (!acquire(bytes)) {
                 drop_frame(next_++);
+                context_.counters->open_run_end_seq.store(next_ - first_index_ + 1);
                 continue;
             }
         }
@@ -232,6 +234,7 @@ void FileRun::deliver(std::uint64_t end) {
                         context_.counters, ready_messages_);
         context_.publisher.push(ready_messages_);
         next_ += count;
+        context_.counters->open_run_end_seq.store(next_ - first_index_ + 1);
     }
 }
 
@@ -259,6 +262,9 @@ void FileRun::send_end(proto::EndReason reason, const std::optional<std::string>
     header.error = error;
     end.end = std::move(header);
     end.on_end = context_.on_end;
+    // Closed here by its own thread: the daemon then has no end left to send on its behalf.
+    if (context_.counters->open_run_end_seq.exchange(0) == 0)
+        return;
     context_.counters->ends_queued.fetch_add(1);
     context_.publisher.push(std::move(end));
 }

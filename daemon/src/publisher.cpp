@@ -111,6 +111,12 @@ void Publisher::shutdown(std::chrono::milliseconds grace) {
                      held);
 }
 
+void Publisher::close_socket() {
+    shutdown(std::chrono::milliseconds(0));
+    monitor_.close();
+    socket_.close();
+}
+
 bool Publisher::past_shutdown_deadline() const {
     return stopping_.load() && std::chrono::steady_clock::now() > deadline_.load();
 }

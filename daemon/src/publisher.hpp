@@ -67,6 +67,8 @@ public:
     // Sends what is queued for up to `grace`, then stops the thread; what is left is logged
     // and dropped. Idempotent.
     void shutdown(std::chrono::milliseconds grace);
+    // After shutdown: closes the socket, which ZeroMQ flushes for its linger period.
+    void close_socket();
 
 private:
     void run();

@@ -34,9 +34,11 @@ const char* to_string(WatchSource source) {
 
 Watch::Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher,
              InflightBudget& budget, Delivery delivery, RunRegistry& runs,
-             std::optional<std::vector<std::string>> allowed_roots)
+             std::optional<std::vector<std::string>> allowed_roots,
+             std::shared_ptr<const std::atomic<bool>> predecessor_gone)
     : spec_(std::move(spec)), source_(source), publisher_(publisher), budget_(budget),
-      delivery_(delivery), runs_(runs), allowed_roots_(std::move(allowed_roots)) {
+      delivery_(delivery), runs_(runs), allowed_roots_(std::move(allowed_roots)),
+      predecessor_gone_(std::move(predecessor_gone)) {
     stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     try {
         thread_ = std::thread([this] { run(); });
@@ -77,6 +79,30 @@ void Watch::join(std::chrono::milliseconds grace) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
+void Watch::end_stuck_run(const std::string& why) {
+    const auto seq = counters_->open_run_end_seq.exchange(0);
+    if (seq == 0)
+        return;
+    proto::EndHeader header;
+    {
+        std::lock_guard lock(mutex_);
+        header.envelope = {spec_.name, run_id_.value_or(""), seq, 0.0};
+        header.file = current_file_.value_or("");
+    }
+    header.reason = proto::EndReason::error;
+    header.error = why;
+    OutgoingMessage end;
+    end.kind = OutgoingMessage::Kind::end;
+    end.topic = spec_.name + "/end";
+    end.counters = counters_;
+    end.on_end = [&runs = runs_, run_id = header.envelope.run](const proto::EndHeader& sent) {
+        runs.ended(run_id, sent.reason, sent.frames, sent.last_index);
+    };
+    end.end = std::move(header);
+    counters_->ends_queued.fetch_add(1);
+    publisher_.push(std::move(end));
+}
+
 bool Watch::end_sent() const noexcept {
     return counters_->runs_ended.load() >= counters_->ends_queued.load();
 }
@@ -108,7 +134,27 @@ void Watch::set_state(State state, std::optional<std::string> error) {
     error_ = std::move(error);
 }
 
+// A watch of the same name that was stopped (or changed by a reload) may still be ending,
+// on the same file: its end must go out before this watch's start, and two threads must not
+// refresh and read one growing dataset through two opens of its file (HDF5 shares the open
+// file, and such reads fail). False if this watch is stopped first.
+bool Watch::wait_for_predecessor() {
+    if (!predecessor_gone_ || predecessor_gone_->load())
+        return true;
+    spdlog::info("{}: waiting for the previous watch of this name to finish ending", spec_.name);
+    while (!predecessor_gone_->load()) {
+        if (stop_reason())
+            return false;
+        sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
 void Watch::run() {
+    if (!wait_for_predecessor()) {
+        set_state(State::stopped);
+        return;
+    }
     FileSelector selector(spec_.file, spec_.is_pattern(), spec_.timeout);
     const auto folder_path = folder_to_watch(spec_.file);
     DirectoryEvents folder(folder_path);

@@ -17,6 +17,7 @@
 #include <swmrd/proto/control.hpp>
 #include <swmrd/proto/messages.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -33,9 +34,12 @@ class Watch {
 public:
     // `allowed_roots`: for watches started by control, every file the watch selects must lie
     // under them (a pattern's match may be a symlink pointing out); nullopt for config ones.
+    // `predecessor_gone`: the flag of a watch of the same name still ending; this one opens
+    // nothing until it is true.
     Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher, InflightBudget& budget,
           Delivery delivery, RunRegistry& runs,
-          std::optional<std::vector<std::string>> allowed_roots = std::nullopt);
+          std::optional<std::vector<std::string>> allowed_roots = std::nullopt,
+          std::shared_ptr<const std::atomic<bool>> predecessor_gone = nullptr);
     ~Watch(); // stops with reason `shutdown` if still running, and joins
     Watch(const Watch&) = delete;
     Watch& operator=(const Watch&) = delete;
@@ -49,6 +53,10 @@ public:
     void join(std::chrono::milliseconds grace = std::chrono::milliseconds(1000));
     // The run's end has been sent (or there was none to send).
     bool end_sent() const noexcept;
+    // At shutdown, for a watch whose thread did not end in time: sends its open run's end on
+    // its behalf (reason `error`, saying why), so that subscribers are told. Nothing if the
+    // run has no start yet or its own end is already out.
+    void end_stuck_run(const std::string& why);
 
     proto::WatchStatus status() const;
 
@@ -62,6 +70,7 @@ private:
     enum class State { waiting, streaming, idle, stopped, failed };
 
     void run();
+    bool wait_for_predecessor();
     RunOutcome run_file(const Candidate& candidate, core::SwmrFile file);
     void set_file(const std::string& path, FileState state);
     void fail_before_start(const Candidate& candidate, const std::string& error);
@@ -79,6 +88,7 @@ private:
     const Delivery delivery_;
     RunRegistry& runs_;
     std::optional<std::vector<std::string>> allowed_roots_; // guarded by mutex_ once running
+    const std::shared_ptr<const std::atomic<bool>> predecessor_gone_;
     std::shared_ptr<WatchCounters> counters_ = std::make_shared<WatchCounters>();
 
     mutable std::mutex mutex_;

@@ -18,6 +18,9 @@ struct WatchCounters {
     // full queue refused past its patience, or a message still queued when shutdown's grace
     // ran out. Only ever counted, never silent.
     std::atomic<std::uint64_t> lost{0};
+    // The seq the current run's end would take, kept by the run as it goes; 0 while no run
+    // is open. Lets the daemon end a run whose thread is stuck, on its behalf, at shutdown.
+    std::atomic<std::uint64_t> open_run_end_seq{0};
     std::atomic<std::uint64_t> ends_queued{0}; // end messages handed to the publisher…
     std::atomic<std::uint64_t> runs_ended{0};  // …and sent, so `stop` can wait for the last
 

@@ -48,8 +48,10 @@ WatchManager::start(config::WatchSpec spec, WatchSource source,
                                                   " watches, its max_watches: stop one first"};
     spdlog::info("watch {} started ({}): {}", spec.name,
                  source == WatchSource::config ? "config" : "control", spec.file);
+    auto predecessor = reaper_.leaving(spec.name);
     watches_.push_back(std::make_unique<Watch>(std::move(spec), source, publisher_, budget_,
-                                               delivery_, runs_, std::move(allowed_roots)));
+                                               delivery_, runs_, std::move(allowed_roots),
+                                               std::move(predecessor)));
     return std::nullopt;
 }
 
@@ -92,8 +94,9 @@ void WatchManager::apply_config(const std::vector<config::WatchSpec>& watches) {
     for (const auto& spec : watches)
         wanted[spec.name] = &spec;
 
-    // Stop the config watches that are gone or changed, all at once, then wait for them.
-    std::vector<std::unique_ptr<Watch>> leaving;
+    // Stop the config watches that are gone or changed, and hand them to the reaper: the
+    // reload never waits on a watch (one may be stuck in a read); a changed watch's successor
+    // waits for it to be gone before it opens anything.
     for (auto it = watches_.begin(); it != watches_.end();) {
         auto& watch = *it;
         const auto found = wanted.find(watch->spec().name);
@@ -106,10 +109,9 @@ void WatchManager::apply_config(const std::vector<config::WatchSpec>& watches) {
         spdlog::info("config reload: watch {} {}", watch->spec().name,
                      found == wanted.end() ? "removed" : "changed, restarting");
         watch->request_stop(proto::EndReason::stopped);
-        leaving.push_back(std::move(watch));
+        reaper_.reap(std::move(watch));
         it = watches_.erase(it);
     }
-    join_all(leaving);
 
     for (const auto& spec : watches) {
         if (auto* existing = find(spec.name)) {
@@ -147,23 +149,14 @@ void WatchManager::stop_control_watches_outside(const std::vector<std::string>& 
     }
 }
 
-void WatchManager::shutdown() {
+std::vector<std::shared_ptr<Watch>>
+WatchManager::shutdown(std::chrono::steady_clock::time_point deadline) {
     for (auto& watch : watches_)
         watch->request_stop(proto::EndReason::shutdown);
-    join_all(watches_);
+    for (auto& watch : watches_)
+        reaper_.reap(std::move(watch));
     watches_.clear();
-    reaper_.wait_all();
-}
-
-// Joins every thread, then waits once, against one deadline, for their end messages: a
-// blocked publisher costs one grace period, not one per watch.
-void WatchManager::join_all(std::vector<std::unique_ptr<Watch>>& watches) {
-    for (auto& watch : watches)
-        watch->join(std::chrono::milliseconds(0));
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-    for (auto& watch : watches)
-        while (!watch->end_sent() && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return reaper_.wait_all(deadline);
 }
 
 } // namespace swmrd::daemon

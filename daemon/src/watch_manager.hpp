@@ -8,6 +8,7 @@
 #include <swmrd/config/watch_spec.hpp>
 #include <swmrd/proto/control.hpp>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -46,13 +47,15 @@ public:
     // logged; the others check every file they select from now on against the new roots.
     void stop_control_watches_outside(const std::vector<std::string>& allowed_roots);
 
-    // Every run ends with `shutdown`; waits for the threads.
-    void shutdown();
+    // Every run ends with `shutdown`; waits for the threads until `deadline`. Returns the
+    // watches still stuck then (in a read that does not return), whose threads are left.
+    std::vector<std::shared_ptr<Watch>>
+    shutdown(std::chrono::steady_clock::time_point deadline =
+                 std::chrono::steady_clock::time_point::max());
 
 private:
     Watch* find(const std::string& name) const;
     std::unique_ptr<Watch> take(const std::string& name);
-    static void join_all(std::vector<std::unique_ptr<Watch>>& watches);
 
     Publisher& publisher_;
     InflightBudget& budget_;

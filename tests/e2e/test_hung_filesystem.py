@@ -3,13 +3,14 @@ flag file exists, as a network filesystem whose server went away): the control c
 still answers, `stop` at once, heartbeats go on, and the daemon still stops cleanly."""
 
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from harness import run_sim, watch_spec
+from harness import run_sim, watch_spec, write_config
 
 BLOCKING_FS = Path(__file__).with_name("blocking_fs.py")
 
@@ -85,3 +86,94 @@ def test_stop_answers_at_once_while_a_watch_is_stuck_in_a_read(start_daemon, hun
     finally:
         writer.kill()
         writer.wait()
+
+
+def stick(sub, flag, frames=3):
+    """Waits for a run's start and a few frames, then makes the filesystem stop answering and
+    waits until what was already read has drained."""
+    assert sub.next().kind == "start"
+    for _ in range(frames):
+        assert sub.next().kind == "frame"
+    flag.touch()
+    while True:
+        try:
+            sub.next(timeout=2.0)
+        except TimeoutError:
+            return
+
+
+def test_a_reload_changing_a_stuck_config_watch_answers_at_once(start_daemon, hung_mount,
+                                                                 monkeypatch):
+    backing, mount, flag = hung_mount
+    monkeypatch.setenv("HDF5_USE_FILE_LOCKING", "FALSE")
+    daemon = start_daemon(watches=[watch_spec("stuck", mount / "scan.h5", timeout="60s")],
+                          heartbeat="100ms")
+    sub = daemon.subscriber("stuck/")
+    sub.wait_ready()
+    writer = run_sim(backing / "scan.h5", "--scan-shape", 100000, "--rate", 50,
+                     "--no-finished", wait=False)
+    try:
+        stick(sub, flag)
+        # Changed: the old watch is stuck in a read, so it cannot end; the reload must not
+        # wait for it.
+        write_config(daemon.config_path,
+                     [watch_spec("stuck", mount / "scan.h5", timeout="50s")], heartbeat="100ms")
+        daemon.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "config reloaded" not in daemon.log() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "config reloaded" in daemon.log()
+        assert daemon.request("ping")["ok"] is True
+        listed = daemon.request("list")["watches"]
+        assert [(w["name"], w["state"]) for w in listed] == [("stuck", "waiting")]
+        assert sub.next(kinds=("heartbeat",), timeout=10).header["kind"] == "heartbeat"
+        # Answering again: the old run ends, and only then does the new watch start its own.
+        flag.unlink()
+        end = sub.next(kinds=("end", "start"), timeout=30)
+        assert end.kind == "end" and end.header["reason"] == "stopped", end.header
+        start = sub.next(kinds=("end", "start"), timeout=30)
+        assert start.kind == "start" and start.header["run"] != end.header["run"]
+        assert start.header["timeout"] == 50.0
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+def test_sigterm_ends_every_other_run_while_a_watch_is_stuck(start_daemon, hung_mount,
+                                                             monkeypatch, tmp_path):
+    backing, mount, flag = hung_mount
+    monkeypatch.setenv("HDF5_USE_FILE_LOCKING", "FALSE")
+    daemon = start_daemon(watches=[watch_spec("stuck", mount / "scan.h5", timeout="60s"),
+                                   watch_spec("healthy", tmp_path / "healthy.h5",
+                                              timeout="60s")])
+    sub = daemon.subscriber("stuck/")
+    healthy = daemon.subscriber("healthy/")
+    sub.wait_ready()
+    healthy.wait_ready()
+    stuck_writer = run_sim(backing / "scan.h5", "--scan-shape", 100000, "--rate", 50,
+                           "--no-finished", wait=False)
+    healthy_writer = run_sim(tmp_path / "healthy.h5", "--scan-shape", 100000, "--rate", 50,
+                             "--no-finished", wait=False)
+    try:
+        assert healthy.next().kind == "start"
+        stick(sub, flag)
+        began = time.monotonic()
+        daemon.signal(signal.SIGTERM)
+        # Within the unit's TimeoutStopSec (15 s): the healthy run's end, whether it ended by
+        # itself or, held behind the stuck read's HDF5 lock, was ended on its behalf.
+        end = healthy.next(kinds=("end",), timeout=15)
+        assert end.header["reason"] in ("shutdown", "error"), end.header
+        # The stuck run is ended on its behalf, saying why.
+        stuck_end = sub.next(kinds=("end",), timeout=15)
+        assert stuck_end.header["reason"] == "error"
+        assert "stuck in a read" in stuck_end.header["error"]
+        assert time.monotonic() - began < 15
+        assert "still stuck in a read" in daemon.log()
+        # The kernel lets the process go once the read returns.
+        flag.unlink()
+        assert daemon.stop() == 0
+    finally:
+        flag.unlink(missing_ok=True)
+        for writer in (stuck_writer, healthy_writer):
+            writer.kill()
+            writer.wait()
