@@ -3,12 +3,19 @@
 #   make demo   swmrd, a simulated detector and a subscriber printing frames
 #   make bench  throughput, latency and memory next to their references (bench/README.md)
 #   make build  configure and build only
+#   make sanitize  every test under ASan+UBSan, the end-to-end tests against a TSan swmrd
+#   make fuzz      each libFuzzer target for FUZZ_SECONDS (fuzz/README.md)
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= fuzz_headers fuzz_control fuzz_replies fuzz_fetch fuzz_config fuzz_hdf5_layout
+# CI fuzzes swmrd's own decoders only: HDF5 itself is known to crash on hostile files.
+FUZZ_DECODERS = fuzz_headers fuzz_control fuzz_replies fuzz_fetch fuzz_config
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps deps-checks build test demo bench sanitize fuzz fuzz-build fuzz-ci clean
 
 all: build
 
@@ -30,5 +37,23 @@ demo: build
 bench: build
 	/usr/bin/python3 bench/run_bench.py --build $(BUILD_DIR)
 
+deps-checks:
+	@bash deploy/install-deps.sh checks
+
+sanitize: deps-checks
+	bash tests/sanitize/run.sh
+
+fuzz-build: deps-checks build
+	cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWMRD_FUZZ=ON -DSWMRD_BUILD_TESTS=OFF
+
+fuzz: fuzz-build
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzz_all -- --no-print-directory
+	bash fuzz/run-fuzzers.sh $(FUZZ_BUILD_DIR) $(BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-ci: fuzz-build
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzz_decoders -- --no-print-directory
+	bash fuzz/run-fuzzers.sh $(FUZZ_BUILD_DIR) $(BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_DECODERS)
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(FUZZ_BUILD_DIR) build-asan build-tsan

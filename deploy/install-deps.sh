@@ -2,6 +2,9 @@
 # Installs the Debian (bookworm) packages swmrd needs to build, test, run the demo and
 # the benchmarks. Idempotent: installs only what is missing, and refreshes the package
 # lists only when something is.
+#
+#   install-deps.sh           what `make build`, `make test`, `make demo` and `make bench` need
+#   install-deps.sh checks    also clang and libFuzzer, for `make sanitize` and `make fuzz`
 set -euo pipefail
 
 packages=(
@@ -22,6 +25,10 @@ packages=(
     # deployment checks
     systemd
 )
+if [ "${1:-}" = checks ]; then
+    # libFuzzer is clang's; ASan, UBSan and TSan come with GCC already
+    packages+=(clang-14 libclang-rt-14-dev libfuzzer-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,6 +2,7 @@
 // leaves plain scalars untyped and keeps duplicate keys; both are settled here.
 
 #include "checks.hpp"
+#include "yaml_guard.hpp"
 
 #include "swmrd/config/config_error.hpp"
 #include "swmrd/config/daemon_config.hpp"
@@ -253,6 +254,8 @@ private:
 } // namespace
 
 proto::Value yaml_to_value(const std::string& yaml_text, const std::string& source) {
+    if (auto trap = yaml_cpp_trap(yaml_text))
+        throw ConfigError(source + ": invalid YAML: " + *trap);
     std::vector<YAML::Node> documents;
     try {
         documents = YAML::LoadAll(yaml_text);

@@ -194,21 +194,24 @@ int Daemon::run() {
     // ended on their behalf: waiting longer would only get the daemon killed by systemd with
     // no end sent at all.
     std::string names;
-    for (const auto& watch : stuck) {
+    for (const auto& watch : stuck)
         names += (names.empty() ? "" : ", ") + watch->spec().name;
+    if (!stuck.empty())
+        spdlog::error("watch(es) {} still stuck in a read: their runs are ended on their behalf",
+                      names);
+    for (const auto& watch : stuck)
         watch->end_stuck_run("the daemon stopped while this watch was stuck in a read (its "
                              "filesystem stopped answering, or HDF5 was held by a read "
                              "that had)");
-    }
     const bool fetch_ended =
         !fetch_ || fetch_->stop(std::chrono::steady_clock::now() + watch_stop_patience);
     publisher_.shutdown(shutdown_grace);
     if (!stuck.empty() || !fetch_ended) {
         // Their threads cannot be joined, nor HDF5 closed (its lock is held): exit past them.
         // The kernel ends the process once the stuck read returns or its mount is aborted.
-        spdlog::error("stopped with {} still stuck in a read; their runs were ended with an "
-                      "error",
-                      stuck.empty() ? std::string("the fetch channel") : "watch(es) " + names);
+        spdlog::error("stopped with {} still stuck in a read", stuck.empty()
+                                                                    ? std::string("the fetch channel")
+                                                                    : "watch(es) " + names);
         exit_past_stuck_threads(fetch_ended);
     }
     spdlog::info("stopped");

@@ -9,6 +9,7 @@
 #include <swmrd/core/frame_source.hpp>
 #include <swmrd/core/swmr_file.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -22,6 +23,11 @@ public:
     explicit FetchReader(const RunRecord& record);
 
     const std::string& run() const noexcept { return run_; }
+
+    // When a fetch last read through it: an idle reader is closed, so that a file deleted
+    // since is not held open (its disk space not given back) while the daemon runs.
+    std::chrono::steady_clock::time_point last_used() const noexcept { return last_used_; }
+    void touch() { last_used_ = std::chrono::steady_clock::now(); }
 
     // The first index not readable yet: the keys' leading run, and what the data holds.
     std::uint64_t frontier();
@@ -45,6 +51,7 @@ private:
     std::unique_ptr<core::SwmrFile> file_;
     std::unique_ptr<core::FrameSource> source_;
     std::unique_ptr<FrameMessages> messages_;
+    std::chrono::steady_clock::time_point last_used_ = std::chrono::steady_clock::now();
 };
 
 } // namespace swmrd::daemon

@@ -17,8 +17,11 @@ namespace {
 // (and the watches, which share HDF5's lock) get theirs.
 constexpr std::uint64_t turn_frames = 64;
 constexpr std::uint64_t turn_bytes = 4ull << 20;
-// Runs whose files are kept open for fetching.
+// Runs whose files are kept open for fetching, and for how long after their last fetch: a
+// client repairing a gap fetches again within moments, while a file deleted since must not
+// stay open for long (its disk space is given back only once it is closed).
 constexpr std::size_t open_readers = 16;
+constexpr auto reader_idle = std::chrono::seconds(10);
 // How often a parked long poll looks at its run's keys again.
 constexpr auto long_poll_interval = std::chrono::milliseconds(5);
 
@@ -76,6 +79,7 @@ void FetchServer::run() {
                   std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::max(wake - now, Clock::duration::zero())));
         receive();
+        close_idle_readers();
         now = Clock::now();
         for (auto it = clients_.begin(); it != clients_.end();) {
             auto& client = it->second;
@@ -151,10 +155,17 @@ void FetchServer::refuse(const std::string& identity, const proto::Value& id,
     close(client, request, nullptr, std::nullopt, proto::FetchError{code, message});
 }
 
+void FetchServer::close_idle_readers() {
+    const auto now = std::chrono::steady_clock::now();
+    readers_.remove_if([&](const auto& reader) { return now - reader->last_used() > reader_idle; });
+}
+
 FetchReader& FetchServer::reader_of(const RunRecord& record) {
+    close_idle_readers();
     for (auto it = readers_.begin(); it != readers_.end(); ++it) {
         if ((*it)->run() == record.run) {
             readers_.splice(readers_.begin(), readers_, it);
+            readers_.front()->touch();
             return *readers_.front();
         }
     }

@@ -84,6 +84,7 @@ private:
     void queue(Client& client, OutgoingMessage& message);
     bool flush(Client& client);
     FetchReader& reader_of(const RunRecord& record);
+    void close_idle_readers();
 
     zmq::socket_t socket_;
     std::string bound_;

@@ -101,9 +101,9 @@ private:
         const auto [frames, closing] = fetch(next_index(), 65536);
         if (frames > 0) {
             ended_seen_ = false;
-        } else if (text(closing, "state") == "ended") {
+        } else if (text(closing.header, "state") == "ended") {
             over_ = ended_seen_;
-            over_reason_ = text(closing, "reason");
+            over_reason_ = text(closing.header, "reason");
             ended_seen_ = true;
         }
     }
@@ -143,10 +143,10 @@ private:
     std::uint64_t next_index() const { return first_index_ + seq_; }
 
     // Fetches up to `count` frames from `from`; prints them. The frames sent and the closing
-    // header.
-    std::pair<std::uint64_t, Map> fetch(std::uint64_t from, std::uint64_t count) {
+    // message, whole: its header's values live in that message's own buffers.
+    std::pair<std::uint64_t, Message> fetch(std::uint64_t from, std::uint64_t count) {
         if (fetch_.empty())
-            return {0, {}};
+            return {0, Message{}};
         if (!dealer_) {
             dealer_.emplace(context_, zmq::socket_type::dealer);
             dealer_->connect(fetch_);
@@ -170,7 +170,7 @@ private:
                 if (!message->header.at("ok").as<bool>())
                     std::cerr << "fetch failed: "
                               << text(message->header.at("error").as<Map>(), "message") << "\n";
-                return {frames, message->header};
+                return {frames, std::move(*message)};
             }
             ++frames;
             ++repaired_;

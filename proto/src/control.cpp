@@ -16,6 +16,7 @@ using detail::Writer;
 namespace {
 
 template <class... Fs> struct Overloaded : Fs... { using Fs::operator()...; };
+template <class... Fs> Overloaded(Fs...) -> Overloaded<Fs...>; // clang 14 needs the guide
 
 constexpr std::string_view all_commands = "`ping`, `start`, `stop`, `list`, `status`, `runs`";
 

@@ -33,6 +33,7 @@ void Writer::string(std::string_view text) {
 namespace {
 
 template <class... Fs> struct Overloaded : Fs... { using Fs::operator()...; };
+template <class... Fs> Overloaded(Fs...) -> Overloaded<Fs...>; // clang 14 needs the guide
 
 } // namespace
 

@@ -5,6 +5,7 @@ namespace swmrd::proto {
 namespace {
 
 template <class... Fs> struct Overloaded : Fs... { using Fs::operator()...; };
+template <class... Fs> Overloaded(Fs...) -> Overloaded<Fs...>; // clang 14 needs the guide
 
 } // namespace
 

@@ -46,6 +46,24 @@ TEST_CASE("YAML syntax error") {
           "c.yaml: invalid YAML: end of sequence flow not found (line 3, column 10)");
 }
 
+TEST_CASE("YAML that would make yaml-cpp go round in circles is refused before it runs away") {
+    CHECK(error_in(",") == "c.yaml: invalid YAML: line 1, column 1: the YAML parser goes round "
+                           "in circles here (a stray ','?)");
+    CHECK(error_in("# swmrd\n\n  , heartbeat: 1s\n").find("invalid YAML: line 3, column 3: "
+                                                         "the YAML parser goes round") !=
+          std::string::npos);
+    CHECK(error_in("heartbeat: 1s\n---\n,a\n").find("invalid YAML: line 3, column 1") !=
+          std::string::npos);
+    // A complete node, a comment, then the stray comma.
+    CHECK(error_in("x\n# c\n,a: [b]}\n").find("the YAML parser goes round in circles") !=
+          std::string::npos);
+    // Commas anywhere else are YAML's business, as before.
+    CHECK_NOTHROW(parse_config("publish: [tcp://127.0.0.1:5556, tcp://127.0.0.1:5557]\n"
+                               "allowed_roots: [/data]\n",
+                               "c.yaml"));
+    CHECK(error_in("a: b\n,c: d\n").find("goes round") == std::string::npos);
+}
+
 TEST_CASE("unknown top-level key") {
     CHECK(error_in("control: tcp://127.0.0.1:5555\n"
                    "verbosity: 3\n") ==

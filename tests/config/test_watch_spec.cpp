@@ -25,7 +25,7 @@ Value list(std::initializer_list<Value> items) {
     return Value{Array(items)};
 }
 
-Value map(std::initializer_list<std::pair<std::string, Value>> entries) {
+Value map(std::initializer_list<swmrd::proto::MapEntry> entries) {
     return Value{Map(entries)};
 }
 

@@ -343,3 +343,4 @@ def test_a_config_watch_is_trusted_to_follow_links(start_daemon, tmp_path):
     start, *frames, end = sub.run("cfg")
     assert end.header["reason"] == "complete" and len(frames) == 4
     assert frames[2].array(0).tolist() == [[6, 7, 8]]
+

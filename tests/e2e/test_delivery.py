@@ -50,7 +50,7 @@ def test_lossless_delivers_every_frame_once_the_subscriber_resumes(start_daemon,
     assert end.header["reason"] == "finished" and end.header["frames"] == FRAMES
     status = daemon.request("status", watch="det")["watch"]
     assert status["dropped"] == 0 and status["lost"] == 0 and status["frames"] == FRAMES
-    assert peak - baseline <= MAX_INFLIGHT + SLACK, (peak, baseline)
+    daemon.assert_memory_within(baseline, MAX_INFLIGHT + SLACK, peak=True)
 
 
 def test_drop_counts_every_frame_not_delivered(start_daemon, tmp_path):
@@ -66,7 +66,7 @@ def test_drop_counts_every_frame_not_delivered(start_daemon, tmp_path):
     gaps = sum(b - a - 1 for a, b in zip([0] + seqs, seqs))
     assert gaps == status["dropped"]
     assert end.header["seq"] == FRAMES + 1
-    assert peak - baseline <= MAX_INFLIGHT + SLACK, (peak, baseline)
+    daemon.assert_memory_within(baseline, MAX_INFLIGHT + SLACK, peak=True)
 
 
 def test_a_stall_longer_than_the_timeout_does_not_end_a_lossless_run(start_daemon, tmp_path):
@@ -138,8 +138,8 @@ def test_a_stalled_subscriber_of_small_frames_keeps_the_daemon_bounded(start_dae
             break
         last = frames
         time.sleep(0.5)
-    assert daemon.rss_bytes() - baseline <= (1 << 20) + SLACK
-    assert daemon.peak_rss_bytes() - baseline <= (1 << 20) + SLACK
+    daemon.assert_memory_within(baseline, (1 << 20) + SLACK)
+    daemon.assert_memory_within(baseline, (1 << 20) + SLACK, peak=True)
 
 
 def wait_for_status(daemon, watch, condition, timeout=20):
