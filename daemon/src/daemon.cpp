@@ -235,7 +235,9 @@ void Daemon::exit_past_stuck_threads(bool fetch_ended) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     while (!flushed->load() && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    spdlog::shutdown();
+    // Flushed, not shut down: the stuck threads may still log (TSan caught one doing so while
+    // the loggers were being destroyed).
+    spdlog::default_logger()->flush();
     std::_Exit(0);
 }
 

@@ -10,8 +10,9 @@ import zlib
 from pathlib import Path
 
 import h5py
+import pytest
 
-from harness import finish, run_sim, watch_spec
+from harness import SANITIZER, finish, run_sim, watch_spec
 
 CLIENT = Path(__file__).with_name("client_process.py")
 FRAMES = 1000
@@ -48,6 +49,11 @@ def receive_all(sub, watch):
     return start, frames, end
 
 
+# A sanitized daemon runs several times slower than the writer here, then catches up in
+# bursts of a batch (a hundred frames) at once, more than the subscriber that keeps up can
+# take into its own queue (64 messages) in the time: it then loses frames too, as
+# independent delivery means it to when a subscriber falls behind.
+@pytest.mark.skipif(bool(SANITIZER), reason="needs a daemon at least as fast as the writer")
 def test_independent_a_stopped_subscriber_loses_frames_alone_and_repairs_them(start_daemon,
                                                                               tmp_path):
     daemon = start_daemon(fetch="tcp://127.0.0.1:*", delivery="independent",
