@@ -13,8 +13,8 @@ packages=(
     # core / daemon libraries
     libhdf5-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libspdlog-dev libyaml-cpp-dev
     libsystemd-dev
-    # HDF5 filter plugins (LZ4, BZip2; Blosc)
-    hdf5-filter-plugin hdf5-filter-plugin-blosc-serial
+    # HDF5 filter plugins (LZ4, BZip2; Blosc; Bitshuffle, as Eiger and Jungfrau files use)
+    hdf5-filter-plugin hdf5-filter-plugin-blosc-serial bitshuffle
     # tests
     doctest-dev
     # python client, its tests and the reference checks (Debian's /usr/bin/python3)

@@ -58,7 +58,9 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "file:///usr/share/doc/swmrd")
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "libhdf5-103-1, libzmq5, libyaml-cpp0.7, libspdlog1.10, libfmt9, libsystemd0, \
 libstdc++6, libgcc-s1, libc6, hdf5-filter-plugin, hdf5-filter-plugin-blosc-serial")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "python3, python3-zmq, python3-msgpack, python3-numpy")
+# Bitshuffle's HDF5 plugin decodes Eiger, Jungfrau and odin-data frames for raw reads.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
+    "bitshuffle, python3, python3-zmq, python3-msgpack, python3-numpy")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "python3-h5py, python3-lz4, python3-blosc, python3-hdf5plugin")
 # /etc/swmrd/swmrd.yaml is a conffile (kept on upgrade when edited); the maintainer scripts
 # create the user and tell systemd about the unit without starting it.

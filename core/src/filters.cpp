@@ -25,9 +25,25 @@ constexpr std::array<std::pair<unsigned, const char*>, 12> known_filters{{
     {32015, "Zstandard"},
 }};
 
+// The Debian (bookworm) packages whose HDF5 plugins decode them, for the error that says
+// what to install.
+constexpr std::array<std::pair<unsigned, const char*>, 4> plugin_packages{{
+    {307, "hdf5-filter-plugin"},
+    {32001, "hdf5-filter-plugin-blosc-serial"},
+    {32004, "hdf5-filter-plugin"},
+    {32008, "bitshuffle"},
+}};
+
 constexpr std::size_t initial_cd_values = 16;
 
 } // namespace
+
+const char* plugin_package(unsigned id) noexcept {
+    for (const auto& [known, package] : plugin_packages)
+        if (known == id)
+            return package;
+    return nullptr;
+}
 
 const char* well_known_filter_name(unsigned id) noexcept {
     for (const auto& [known, name] : known_filters)
@@ -64,6 +80,8 @@ std::vector<FilterInfo> read_filters(hid_t dcpl, const std::string& dataset_what
         if (available < 0)
             H5Eclear2(H5E_DEFAULT); // a plugin that fails to load counts as absent
         filter.available = available > 0;
+        if (const char* package = plugin_package(filter.id))
+            filter.package = package;
         const char* known = well_known_filter_name(filter.id);
         // A missing plugin leaves whatever its writer stored (often nothing): prefer the
         // well-known name then. A loaded filter names itself.

@@ -16,5 +16,7 @@ std::vector<FilterInfo> read_filters(hid_t dcpl, const std::string& dataset_what
 // The usual name of a registered filter id, or nullptr: HDF5 cannot name a filter whose
 // plugin it never loaded.
 const char* well_known_filter_name(unsigned id) noexcept;
+// The Debian package that provides the filter's HDF5 plugin, or nullptr.
+const char* plugin_package(unsigned id) noexcept;
 
 } // namespace swmrd::core

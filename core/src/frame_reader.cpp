@@ -178,11 +178,14 @@ void FrameReader::read(std::uint64_t first, std::uint64_t count, std::span<std::
     auto& d = *impl_;
     if (count == 0)
         return;
-    if (d.missing)
+    if (d.missing) {
+        const auto& package = d.missing->package;
         throw H5Error("cannot read the frames of " + d.what() + ": it is compressed with filter " +
                       std::to_string(d.missing->id) + " (" + d.missing->name +
-                      "), whose HDF5 plugin is not installed on this host; install the plugin, "
-                      "or use `encoding: chunk` to send the stored chunks as they are");
+                      "), whose HDF5 plugin is not installed on this host; install the plugin" +
+                      (package.empty() ? "" : " (Debian package " + package + ")") +
+                      ", or use `encoding: chunk` to send the stored chunks as they are");
+    }
     const auto needed = count * d.info.frame_bytes;
     if (out.size() < needed)
         throw H5Error("reading " + std::to_string(count) + " frames of " + d.what() + " needs " +

@@ -23,7 +23,9 @@ std::string missing_filter_message(const std::string& path, const core::FilterIn
     return "dataset " + path + " is compressed with filter " + std::to_string(filter.id) + " (" +
            filter.name +
            "), whose HDF5 plugin is not installed on this host, so its frames cannot be read "
-           "decoded: install the plugin, or set `encoding: chunk` to send the stored chunks";
+           "decoded: install the plugin" +
+           (filter.package.empty() ? "" : " (Debian package " + filter.package + ")") +
+           ", or set `encoding: chunk` to send the stored chunks";
 }
 
 } // namespace

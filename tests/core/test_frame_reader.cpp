@@ -258,12 +258,14 @@ TEST_CASE("frame reader: LZ4 through its plugin, raw and as stored chunks (swmr-
 }
 
 TEST_CASE("frame reader: direct chunk writes come back byte for byte (swmr-sim, 2-D scan)") {
+    // The chunks hold raw frame bytes under 32008's name: neither side may have the plugin.
+    const WithoutFilterPlugins no_plugins(32008);
     TempDir dir;
     const auto path = dir.file("direct.h5");
     const auto sim =
         run_process({sim_path, "--file", path, "--scan-shape", "3x4", "--frame-shape", "8x8",
                      "--dtype", ">i4", "--direct-chunk-filter", "32008:0,2,4,0,0", "--quiet"},
-                    dir.path());
+                    dir.path(), {WithoutFilterPlugins::environment});
     REQUIRE_MESSAGE(sim.exit_code == 0, sim.err);
     auto file = open_file(path);
     FrameReader reader(file, "/entry/data/data", 2);

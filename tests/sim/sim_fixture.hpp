@@ -31,8 +31,9 @@ public:
     }
 
     // swmr-sim that must succeed.
-    swmrd::test::ProcessResult sim_ok(const std::vector<std::string>& args) const {
-        auto result = sim(args);
+    swmrd::test::ProcessResult sim_ok(const std::vector<std::string>& args,
+                                      const std::vector<std::string>& extra_env = {}) const {
+        auto result = sim(args, extra_env);
         INFO("swmr-sim stderr: " << result.err);
         REQUIRE(result.exit_code == 0);
         return result;
@@ -47,6 +48,10 @@ public:
         REQUIRE(result.exit_code == 0);
         return result.out;
     }
+
+    // For a child that must see no HDF5 filter plugin, whatever this machine has (Debian's
+    // `bitshuffle` provides 32008): the sim then writes 32008 chunks it cannot encode.
+    static constexpr const char* no_plugins = "HDF5_PLUGIN_PRELOAD=::";
 
     static std::vector<std::string> python_argv(const std::vector<std::string>& args) {
         std::vector<std::string> argv{SIM_PYTHON, SIM_CHECK_SCRIPT};

@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include <hdf5.h>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -28,6 +30,28 @@ inline KeyFollowerOptions keys_options(std::vector<std::string> keys,
                                        std::optional<std::string> finished = std::nullopt) {
     return KeyFollowerOptions{std::move(keys), std::move(finished), Seconds(3600.0)};
 }
+
+// Reads as a host without HDF5 filter plugins does, whatever plugins this machine has
+// (Debian's `bitshuffle` provides 32008, as Eiger sites have it): while it lives, HDF5
+// loads no plugin, and `filter`, if one was loaded already, is unregistered.
+class WithoutFilterPlugins {
+public:
+    explicit WithoutFilterPlugins(H5Z_filter_t filter) {
+        H5PLget_loading_state(&saved_);
+        H5PLset_loading_state(0);
+        if (H5Zfilter_avail(filter) > 0)
+            H5Zunregister(filter);
+    }
+    ~WithoutFilterPlugins() { H5PLset_loading_state(saved_); }
+    WithoutFilterPlugins(const WithoutFilterPlugins&) = delete;
+    WithoutFilterPlugins& operator=(const WithoutFilterPlugins&) = delete;
+
+    // The same for a child process, through its environment.
+    static constexpr const char* environment = "HDF5_PLUGIN_PRELOAD=::";
+
+private:
+    unsigned saved_ = 0;
+};
 
 // doctest::Contains from a std::string (it only takes its own String).
 inline doctest::Contains contains(const std::string& text) {

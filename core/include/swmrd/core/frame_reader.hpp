@@ -21,6 +21,7 @@ struct FilterInfo {
     std::string name;  // the name HDF5 reports, or a well-known name for a missing plugin
     std::vector<unsigned> cd_values;
     bool available = false; // HDF5 can decode it here (built in, or its plugin was found)
+    std::string package;    // the Debian package providing its plugin, where one is known
 };
 
 struct DatasetInfo {
