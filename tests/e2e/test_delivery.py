@@ -3,7 +3,9 @@ daemon holds no more than max_inflight of payload."""
 
 import time
 
-from harness import run_sim, watch_spec
+import pytest
+
+from harness import SANITIZER, run_sim, watch_spec
 
 FRAMES = 300
 FRAME_SHAPE = "256x512"  # 256 KiB of <u2 each: 75 MiB in all
@@ -108,6 +110,10 @@ def test_a_chunk_larger_than_the_whole_budget_is_still_sent_alone(start_daemon, 
     assert all(len(f.payload[0].bytes) == 256 * 256 * 2 for f in frames)
 
 
+# Drop delivery waits up to 200 ms for bytes in flight to drain before it calls a subscriber
+# slow. A sanitized daemon's publisher can take longer than that to drain this budget on a
+# busy machine, which drop delivery then rightly treats as a slow subscriber.
+@pytest.mark.skipif(bool(SANITIZER), reason="needs a publisher that drains 1 MiB within 200 ms")
 def test_drop_delivery_drops_nothing_for_a_subscriber_that_keeps_up(start_daemon, tmp_path):
     # The reader gets ahead of the socket while catching up on a written file: that is not
     # a slow subscriber, and no frame may be dropped for it.
