@@ -13,6 +13,8 @@ packages=(
     # core / daemon libraries
     libhdf5-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libspdlog-dev libyaml-cpp-dev
     libsystemd-dev
+    # HTTP endpoint, metrics, JSON and the command lines
+    libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev libcli11-dev
     # HDF5 filter plugins (LZ4, BZip2; Blosc; Bitshuffle, as Eiger and Jungfrau files use)
     hdf5-filter-plugin hdf5-filter-plugin-blosc-serial bitshuffle
     # tests
@@ -20,6 +22,8 @@ packages=(
     # python client, its tests and the reference checks (Debian's /usr/bin/python3)
     python3 python3-h5py python3-zmq python3-msgpack python3-numpy python3-pytest
     python3-lz4 python3-blosc python3-hdf5plugin python3-hypothesis
+    # the HTTP tests: Prometheus' own text parser, a headless browser for the live view
+    python3-prometheus-client chromium python3-pil
     # the end-to-end test of a filesystem that stops answering (a FUSE passthrough)
     fuse3 python3-fusepy
     # deployment checks

@@ -81,6 +81,17 @@ std::optional<std::string> parse_fetch(const proto::Value& value, const DaemonCo
     return endpoint;
 }
 
+// `none` or null turns the HTTP endpoint off.
+std::optional<HttpAddress> parse_http(const proto::Value& value) {
+    if (value.is_nil() || (value.as_string() && *value.as_string() == "none"))
+        return std::nullopt;
+    const auto& text = expect_string(value, "http", "host:port, such as 127.0.0.1:8080");
+    HostPort address;
+    if (auto problem = host_port_problem(text, address))
+        fail("http", quoted(text) + " " + *problem, value.mark);
+    return HttpAddress{address.host, address.port};
+}
+
 std::vector<std::string> parse_allowed_roots(const proto::Value& value) {
     if (value.is_nil())
         return {};
@@ -144,7 +155,7 @@ DaemonConfig from_value(const proto::Value& root) {
         return config;
     expect_map(root, "", "a map of settings (control, publish, watches…)");
     check_keys(root, "",
-               {"control", "publish", "fetch", "allowed_roots", "delivery", "max_inflight",
+               {"control", "publish", "fetch", "http", "allowed_roots", "delivery", "max_inflight",
                 "peer_timeout", "history", "max_watches", "heartbeat", "log", "watches"},
                "the config");
     if (const auto* control = root.find("control"))
@@ -158,6 +169,8 @@ DaemonConfig from_value(const proto::Value& root) {
              root.find("control")->mark);
     if (const auto* fetch = root.find("fetch"))
         config.fetch = parse_fetch(*fetch, config);
+    if (const auto* http = root.find("http"))
+        config.http = parse_http(*http);
     if (const auto* roots = root.find("allowed_roots"))
         config.allowed_roots = parse_allowed_roots(*roots);
     if (const auto* delivery = root.find("delivery")) {

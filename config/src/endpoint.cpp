@@ -61,4 +61,32 @@ std::optional<std::string> endpoint_problem(const std::string& endpoint) {
            "\", which swmrd does not bind: write " + std::string(forms);
 }
 
+std::optional<std::string> host_port_problem(const std::string& text, HostPort& out) {
+    if (text.find("://") != std::string::npos)
+        return std::string("is a URL; write only host:port, e.g. 127.0.0.1:8080");
+    if (text.find_first_of(" \t\r\n/") != std::string::npos)
+        return std::string("contains white space or a slash; write host:port, e.g. "
+                           "127.0.0.1:8080");
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos)
+        return "has no port: write " + text + ":8080";
+    std::string host = text.substr(0, colon);
+    const std::string_view port(text.data() + colon + 1, text.size() - colon - 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2); // an IPv6 address
+    else if (host.find(':') != std::string::npos)
+        return std::string("has an IPv6 address without brackets: write [::1]:8080");
+    if (host.empty())
+        return std::string("has no host: write 127.0.0.1:PORT for this machine only, or "
+                           "0.0.0.0:PORT for every interface");
+    unsigned number = 0;
+    const auto parsed = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (port.empty() || parsed.ec != std::errc{} || parsed.ptr != port.data() + port.size() ||
+        number > 65535)
+        return "has port \"" + std::string(port) +
+               "\", which is not a number from 0 to 65535 (0 for any free port)";
+    out = {std::move(host), number};
+    return std::nullopt;
+}
+
 } // namespace swmrd::config::detail

@@ -11,4 +11,12 @@ namespace swmrd::config::detail {
 // tcp://host:port (port 1-65535 or *), ipc://path, inproc://name.
 std::optional<std::string> endpoint_problem(const std::string& endpoint);
 
+// Splits `host:port` (`[v6 address]:port`) for the HTTP endpoint; the problem in words when
+// it is not one. Port 0 takes any free port.
+struct HostPort {
+    std::string host;
+    unsigned port = 0;
+};
+std::optional<std::string> host_port_problem(const std::string& text, HostPort& out);
+
 } // namespace swmrd::config::detail

@@ -84,7 +84,7 @@ std::string host_name() {
 Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
     : config_(std::move(config)), options_(std::move(options)), instance_id_(new_run_id()),
       budget_(config_.max_inflight - fetch_share(config_)), fetch_budget_(fetch_share(config_)),
-      runs_(config_.history), context_(1),
+      runs_(config_.history), start_time_(unix_time_now()), context_(1),
       publisher_(context_, config_.publish, delivery_of(config_.delivery), budget_,
                  peer_timeout_of(config_)),
       control_(context_, zmq::socket_type::rep),
@@ -116,6 +116,7 @@ Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
         spdlog::info("publishing on {}", endpoint);
     if (fetch_)
         spdlog::info("fetch on {}", fetch_->bound_endpoint());
+    start_http();
     spdlog::info("delivery {}, max_inflight {}, peer_timeout {}, history {}",
                  delivery_name(config_.delivery), config::format_size(config_.max_inflight),
                  config::format_duration(config_.peer_timeout), config_.history);
@@ -137,8 +138,44 @@ void Daemon::write_endpoints_file() const {
             out << "publish " << endpoint << "\n";
         if (fetch_)
             out << "fetch " << fetch_->bound_endpoint() << "\n";
+        if (http_)
+            out << "http " << http_->bound_address() << "\n";
     }
     std::filesystem::rename(partial, path);
+}
+
+void Daemon::start_http() {
+    if (!config_.http)
+        return;
+    DaemonAccess access{
+        calls_,
+        [this](const std::string& request) { return handler_.handle(request.data(), request.size()); },
+        [this] { return figures(); },
+        runs_,
+    };
+    http_ = std::make_unique<HttpServer>(*config_.http, std::move(access));
+    spdlog::info("http on {}: metrics at /metrics, the live view at http://{}/",
+                 http_->bound_address(), http_->bound_address());
+}
+
+// On the control loop, like every other read of the watch list.
+DaemonFigures Daemon::figures() const {
+    DaemonFigures figures;
+    figures.version = swmrd_version;
+    figures.start_time = start_time_;
+    figures.watches = watches_.figures();
+    figures.subscribers = publisher_.subscribers();
+    figures.connections = publisher_.connections();
+    figures.disconnections = publisher_.disconnections();
+    figures.live_budget = {budget_.held(), budget_.limit()};
+    figures.fetch_budget = {fetch_budget_.held(), fetch_budget_.limit()};
+    figures.fetch_enabled = fetch_ != nullptr;
+    if (fetch_) {
+        figures.fetch_requests = fetch_->requests();
+        figures.fetch_frames = fetch_->frames_sent();
+        figures.fetch_bytes = fetch_->bytes_sent();
+    }
+    return figures;
 }
 
 int Daemon::run() {
@@ -169,8 +206,11 @@ int Daemon::run() {
         zmq::pollitem_t items[] = {
             {control_.handle(), 0, ZMQ_POLLIN, 0},
             {nullptr, signals_.fd(), ZMQ_POLLIN, 0},
+            {nullptr, calls_.fd(), ZMQ_POLLIN, 0},
         };
-        zmq::poll(items, 2, std::max(timeout, std::chrono::milliseconds(0)));
+        zmq::poll(items, 3, std::max(timeout, std::chrono::milliseconds(0)));
+        if (items[2].revents & ZMQ_POLLIN)
+            calls_.run_pending();
 
         if (items[1].revents & ZMQ_POLLIN) {
             while (const int signal = signals_.read_pending()) {
@@ -188,6 +228,8 @@ int Daemon::run() {
     }
 
     notify_stopping();
+    // First, so that no request waits on a control loop that no longer answers.
+    const bool http_ended = !http_ || http_->stop(Clock::now() + watch_stop_patience);
     const auto stuck = watches_.shutdown(std::chrono::steady_clock::now() + watch_stop_patience);
     // A read that never returns (a filesystem that stopped answering) holds HDF5's global
     // lock, so every watch reading HDF5 at that moment is stuck behind it. Their runs are
@@ -206,12 +248,13 @@ int Daemon::run() {
     const bool fetch_ended =
         !fetch_ || fetch_->stop(std::chrono::steady_clock::now() + watch_stop_patience);
     publisher_.shutdown(shutdown_grace);
-    if (!stuck.empty() || !fetch_ended) {
+    if (!stuck.empty() || !fetch_ended || !http_ended) {
         // Their threads cannot be joined, nor HDF5 closed (its lock is held): exit past them.
         // The kernel ends the process once the stuck read returns or its mount is aborted.
-        spdlog::error("stopped with {} still stuck in a read", stuck.empty()
-                                                                    ? std::string("the fetch channel")
-                                                                    : "watch(es) " + names);
+        spdlog::error("stopped with {} still stuck in a read",
+                      !stuck.empty()  ? "watch(es) " + names
+                      : !fetch_ended ? std::string("the fetch channel")
+                                     : std::string("the http endpoint"));
         exit_past_stuck_threads(fetch_ended);
     }
     spdlog::info("stopped");

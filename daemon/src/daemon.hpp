@@ -3,7 +3,9 @@
 // answers control requests, sends heartbeats, pings systemd's watchdog and handles signals.
 
 #include "control_handler.hpp"
+#include "control_loop_calls.hpp"
 #include "fetch_server.hpp"
+#include "http/http_server.hpp"
 #include "inflight_budget.hpp"
 #include "publisher.hpp"
 #include "signals.hpp"
@@ -40,6 +42,8 @@ private:
     void send_heartbeat();
     void reload();
     void write_endpoints_file() const;
+    void start_http();
+    DaemonFigures figures() const;
 
     config::DaemonConfig config_;
     DaemonOptions options_;
@@ -51,6 +55,7 @@ private:
     InflightBudget fetch_budget_;
     RunRegistry runs_;
     [[noreturn]] void exit_past_stuck_threads(bool fetch_ended);
+    const double start_time_;
 
     zmq::context_t context_;
     Publisher publisher_;
@@ -60,6 +65,8 @@ private:
     SignalFd signals_;
     WatchManager watches_;
     ControlHandler handler_;
+    ControlLoopCalls calls_;
+    std::unique_ptr<HttpServer> http_; // none when `http` is off; declared last, stopped first
 };
 
 } // namespace swmrd::daemon

@@ -64,13 +64,26 @@ FileRun::FileRun(RunContext& context, core::SwmrFile file, std::string run_id)
 
 FileRun::~FileRun() = default;
 
+// The frames a scan of this shape holds, or 0 when a dimension is unlimited.
+static std::uint64_t bounded_size(const std::vector<proto::MaxDim>& scan_shape) {
+    std::uint64_t size = 1;
+    for (const auto& dimension : scan_shape) {
+        if (!dimension)
+            return 0;
+        size *= *dimension;
+    }
+    return size;
+}
+
 void FileRun::send_start(std::uint64_t first_index) {
     messages_.plan(); // the frame shapes may have become known since
     OutgoingMessage start;
     start.kind = OutgoingMessage::Kind::start;
     start.topic = context_.spec.name + "/start";
-    start.header = proto::encode_header(messages_.start_header(first_index));
+    const auto header = messages_.start_header(first_index);
+    start.header = proto::encode_header(header);
     start.counters = context_.counters;
+    context_.counters->scan_frames.store(bounded_size(header.scan_shape));
     if (context_.on_start)
         context_.on_start(first_index);
     context_.publisher.push(std::move(start));
@@ -85,6 +98,7 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
     const auto timeout = std::chrono::duration_cast<core::Clock::duration>(context_.spec.timeout);
     try {
         auto& keys = source_.keys();
+        auto polled_at = core::Clock::now();
         auto poll = keys.poll();
         auto interval = first_poll_interval;
         auto last_frame_at = core::Clock::now();
@@ -107,7 +121,7 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
             const auto deliverable = started_ ? source_.data_frontier(poll.readable) : next_;
             const auto now = core::Clock::now();
             if (deliverable > next_) {
-                deliver(deliverable);
+                deliver(deliverable, polled_at);
                 interval = first_poll_interval;
                 last_frame_at = core::Clock::now();
                 data_short = false;
@@ -148,6 +162,7 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
                 }
             }
             if (!context_.stop_reason()) {
+                polled_at = core::Clock::now();
                 poll = keys.poll();
                 if (!warned_ && keys.warning()) {
                     warned_ = true;
@@ -208,7 +223,7 @@ void FileRun::drop_frame(std::uint64_t index) {
 
 // Advances next_ batch by batch, so that an error in a later batch leaves it after the
 // frames already handed on: the end's seq then counts exactly what was published or dropped.
-void FileRun::deliver(std::uint64_t end) {
+void FileRun::deliver(std::uint64_t end, core::Clock::time_point readable_at) {
     while (next_ < end) {
         if (context_.stop_reason())
             return;
@@ -230,8 +245,12 @@ void FileRun::deliver(std::uint64_t end) {
             }
         }
         Reservation reservation(context_.budget, bytes);
+        const auto built_from = ready_messages_.size();
         messages_.build(next_, count, first_index_, reservation, context_.budget,
                         context_.counters, ready_messages_);
+        for (auto message = ready_messages_.begin() + static_cast<std::ptrdiff_t>(built_from);
+             message != ready_messages_.end(); ++message)
+            message->readable_at = readable_at;
         context_.publisher.push(ready_messages_);
         next_ += count;
         context_.counters->open_run_end_seq.store(next_ - first_index_ + 1);
@@ -284,6 +303,8 @@ void send_lone_end(RunContext& context, const std::string& file, const std::stri
     if (reason == proto::EndReason::error)
         header.error = error.value_or("the run failed");
     end.end = std::move(header);
+    // Counted here, not as it goes out: without counters the publisher cannot tally it.
+    context.counters->runs_by_reason[static_cast<std::size_t>(reason)].fetch_add(1);
     context.publisher.push(std::move(end));
 }
 

@@ -42,7 +42,8 @@ public:
 
 private:
     void send_start(std::uint64_t first_index);
-    void deliver(std::uint64_t end);
+    // Frames [next_, end), whose keys the poll at `readable_at` found readable.
+    void deliver(std::uint64_t end, core::Clock::time_point readable_at);
     std::uint64_t batch_bytes(std::uint64_t count);
     std::uint64_t batch_size(std::uint64_t available) const;
     bool acquire(std::uint64_t bytes);

@@ -7,6 +7,7 @@
 
 #include <zmq.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,6 +27,9 @@ struct OutgoingMessage {
     std::shared_ptr<WatchCounters> counters;
     std::int64_t index = -1;         // frames: the scan index
     std::uint64_t payload_bytes = 0; // frames: sum of the parts
+    // Frames: when the poll that found the frame's key readable ran; the time to the hand-off
+    // to ZeroMQ is the latency /metrics shows.
+    std::chrono::steady_clock::time_point readable_at{};
     // Budget bytes for the header and queue entry, released once the message has left.
     std::uint64_t charge = 0;
     // `end` is completed by the publisher: only it knows how many frames were really sent.

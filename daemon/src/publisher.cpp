@@ -192,6 +192,8 @@ void Publisher::count_sent(const OutgoingMessage& message) {
     auto& counters = *message.counters;
     counters.frames.fetch_add(1);
     counters.bytes.fetch_add(message.payload_bytes);
+    if (message.readable_at != std::chrono::steady_clock::time_point{})
+        counters.readable_to_sent.observe(std::chrono::steady_clock::now() - message.readable_at);
 }
 
 // Settles a message once ZeroMQ took it or it was given up; a frame given up after
@@ -210,6 +212,8 @@ void Publisher::account(const OutgoingMessage& message, Fate fate, bool counted)
     case OutgoingMessage::Kind::frame:
         if (fate == Fate::sent) {
             counters.last_index.store(message.index);
+            counters.frames_total.fetch_add(1);
+            counters.bytes_total.fetch_add(message.payload_bytes);
         } else if (counted) {
             counters.frames.fetch_sub(1);
             counters.bytes.fetch_sub(message.payload_bytes);
@@ -218,6 +222,8 @@ void Publisher::account(const OutgoingMessage& message, Fate fate, bool counted)
     case OutgoingMessage::Kind::end:
         if (message.on_end && message.end)
             message.on_end(*message.end);
+        if (message.end)
+            counters.runs_by_reason[static_cast<std::size_t>(message.end->reason)].fetch_add(1);
         counters.runs_ended.fetch_add(1);
         break;
     default:

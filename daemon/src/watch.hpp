@@ -63,6 +63,8 @@ public:
     // A reload narrowed allowed_roots: the files this control watch selects from now on must
     // lie under `roots`.
     void set_allowed_roots(const std::vector<std::string>& roots);
+    // Its counters, for /metrics: they outlive the watch while anyone holds them.
+    std::shared_ptr<const WatchCounters> counters() const noexcept { return counters_; }
     // Frames sent in the current (or last) run.
     std::uint64_t frames() const noexcept { return counters_->frames.load(); }
 

@@ -4,6 +4,11 @@
 // dropped in `drop` delivery is in `dropped`, one given up otherwise in `lost`, never either
 // in `frames`.
 
+#include "latency_histogram.hpp"
+
+#include <swmrd/proto/messages.hpp>
+
+#include <array>
 #include <atomic>
 #include <cstdint>
 
@@ -23,6 +28,16 @@ struct WatchCounters {
     std::atomic<std::uint64_t> open_run_end_seq{0};
     std::atomic<std::uint64_t> ends_queued{0}; // end messages handed to the publisher…
     std::atomic<std::uint64_t> runs_ended{0};  // …and sent, so `stop` can wait for the last
+
+    // Since the watch started, for /metrics: counters that never go back.
+    std::atomic<std::uint64_t> frames_total{0};
+    std::atomic<std::uint64_t> bytes_total{0};
+    // Runs ended, by EndReason (its enumerators index this).
+    std::array<std::atomic<std::uint64_t>, 6> runs_by_reason{};
+    LatencyHistogram readable_to_sent;
+    // Frames the current run's scan holds when its shape is bounded, 0 when not known: how far
+    // through its scan a run is, for the live view.
+    std::atomic<std::uint64_t> scan_frames{0};
 
     void reset_run() {
         frames = 0;

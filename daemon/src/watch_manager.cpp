@@ -76,6 +76,17 @@ std::vector<proto::WatchStatus> WatchManager::list() const {
     return statuses;
 }
 
+std::vector<WatchFigures> WatchManager::figures() const {
+    std::vector<WatchFigures> figures;
+    for (const auto& watch : watches_) {
+        WatchFigures entry{watch->status(), watch->counters(), watch->spec().datasets};
+        for (const auto& group : watch->spec().interleaved)
+            entry.datasets.push_back(group.first);
+        figures.push_back(std::move(entry));
+    }
+    return figures;
+}
+
 std::optional<proto::WatchStatus> WatchManager::status(const std::string& name) const {
     if (auto* watch = find(name))
         return watch->status();

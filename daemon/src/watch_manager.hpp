@@ -2,6 +2,7 @@
 // The set of watches. Control requests and config reloads change it; each watch runs on its
 // own thread, and the manager only starts, stops and asks them for their status.
 
+#include "http/daemon_figures.hpp"
 #include "reaper.hpp"
 #include "watch.hpp"
 
@@ -34,6 +35,8 @@ public:
     std::variant<proto::StopReply, proto::ErrorReply> stop(const std::string& name,
                                                            proto::EndReason reason);
     std::vector<proto::WatchStatus> list() const;
+    // Each watch's status with its counters and parts, for the HTTP endpoint.
+    std::vector<WatchFigures> figures() const;
     std::optional<proto::WatchStatus> status(const std::string& name) const;
     std::vector<std::string> names() const;
 

@@ -68,14 +68,31 @@ TEST_CASE("unknown top-level key") {
     CHECK(error_in("control: tcp://127.0.0.1:5555\n"
                    "verbosity: 3\n") ==
           "c.yaml: verbosity: unknown key; the config takes control, publish, fetch, "
-          "allowed_roots, delivery, max_inflight, peer_timeout, history, max_watches, "
+          "http, allowed_roots, delivery, max_inflight, peer_timeout, history, max_watches, "
           "heartbeat, log and watches (line 2, column 1)");
     CHECK(error_in("heartbeat: 1s\n"
                    "  \n"
                    "hearbeat: 2s\n") ==
           "c.yaml: hearbeat: unknown key (did you mean heartbeat?); the config takes control, "
-          "publish, fetch, allowed_roots, delivery, max_inflight, peer_timeout, history, "
+          "publish, fetch, http, allowed_roots, delivery, max_inflight, peer_timeout, history, "
           "max_watches, heartbeat, log and watches (line 3, column 1)");
+}
+
+TEST_CASE("the http endpoint: host:port, checked before anything binds") {
+    CHECK(parse_config("http: 127.0.0.1:8080\n", "c.yaml").http ==
+          swmrd::config::HttpAddress{"127.0.0.1", 8080});
+    CHECK(parse_config("http: '[::1]:0'\n", "c.yaml").http == swmrd::config::HttpAddress{"::1", 0});
+    CHECK_FALSE(parse_config("http: none\n", "c.yaml").http);
+    CHECK_FALSE(parse_config("control: tcp://127.0.0.1:5555\n", "c.yaml").http);
+    CHECK(error_in("http: http://127.0.0.1:8080\n") ==
+          "c.yaml: http: \"http://127.0.0.1:8080\" is a URL; write only host:port, e.g. "
+          "127.0.0.1:8080 (line 1, column 7)");
+    CHECK(error_in("http: 127.0.0.1\n") ==
+          "c.yaml: http: \"127.0.0.1\" has no port: write 127.0.0.1:8080 (line 1, column 7)");
+    CHECK(error_in("http: 127.0.0.1:80800\n").find("not a number from 0 to 65535") !=
+          std::string::npos);
+    CHECK(error_in("http: ':8080'\n").find("has no host") != std::string::npos);
+    CHECK(error_in("http: 8080\n").find("http: ") != std::string::npos);
 }
 
 TEST_CASE("unknown key under log") {

@@ -99,6 +99,7 @@ class Daemon:
             time.sleep(0.01)
         control, publish = None, None
         self.fetch_endpoint = None
+        self.http_address = None
         for line in self.endpoints_path.read_text().splitlines():
             kind, endpoint = line.split(" ", 1)
             if kind == "control":
@@ -107,6 +108,8 @@ class Daemon:
                 publish = endpoint
             elif kind == "fetch":
                 self.fetch_endpoint = endpoint
+            elif kind == "http":
+                self.http_address = endpoint
         return control, publish
 
     def log(self):

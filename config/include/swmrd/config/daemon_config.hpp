@@ -21,10 +21,19 @@ struct LogConfig {
     bool operator==(const LogConfig&) const = default;
 };
 
+// Where the HTTP endpoint listens (PROTOCOL.md section 6): a host name or address and a
+// port; port 0 takes any free one (the daemon logs the one it got).
+struct HttpAddress {
+    std::string host;
+    unsigned port = 0;
+    bool operator==(const HttpAddress&) const = default;
+};
+
 struct DaemonConfig {
     std::string control = "tcp://127.0.0.1:5555";
     std::vector<std::string> publish{"tcp://127.0.0.1:5556"};
     std::optional<std::string> fetch; // ROUTER endpoint of the fetch channel; none: off
+    std::optional<HttpAddress> http;  // metrics, status and the live view; none: off
     std::vector<std::string> allowed_roots; // none: control `start` is refused
     Delivery delivery = Delivery::lossless;
     std::uint64_t max_inflight = 512ull << 20;

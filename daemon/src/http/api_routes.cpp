@@ -1,0 +1,151 @@
+#include "http/api_routes.hpp"
+
+#include "http/frame_values.hpp"
+
+#include <swmrd/proto/control.hpp>
+
+#include <httplib.h>
+
+namespace swmrd::daemon {
+
+namespace {
+
+constexpr const char* json_type = "application/json";
+
+void send_json(httplib::Response& response, int status, const nlohmann::json& body) {
+    response.status = status;
+    response.set_content(body.dump(), json_type);
+}
+
+// Errors have the control channel's shape: {ok: false, error: {code, message}}.
+void send_error(httplib::Response& response, int status, const std::string& code,
+                const std::string& message) {
+    send_json(response, status,
+              {{"ok", false}, {"error", {{"code", code}, {"message", message}}}});
+}
+
+int status_of(const std::string& code) {
+    if (code == "not_found")
+        return 404;
+    if (code == "bad_request")
+        return 400;
+    if (code == "forbidden")
+        return 403;
+    return 500;
+}
+
+// The control channel's own reply to `request`, as JSON: the same map, key for key.
+void answer_as_control(DaemonAccess& access, const proto::ControlRequest& request,
+                       httplib::Response& response) {
+    auto encoded = proto::encode_request(request);
+    auto control = access.control;
+    auto reply = access.calls.call<std::string>(
+        [control, encoded] { return control(encoded); }, control_loop_patience);
+    if (!reply)
+        return send_error(response, 503, "unavailable",
+                          "the daemon's control loop did not answer in time");
+    auto body = nlohmann::json::from_msgpack(*reply);
+    if (body.value("ok", false))
+        return send_json(response, 200, body);
+    const auto code = body["error"].value("code", std::string("internal"));
+    send_json(response, status_of(code), body);
+}
+
+nlohmann::json overview_of(const DaemonFigures& figures) {
+    auto watches = nlohmann::json::array();
+    for (const auto& watch : figures.watches) {
+        const auto& status = watch.status;
+        nlohmann::json entry = {{"name", status.name},
+                                {"state", status.state},
+                                {"source", status.source},
+                                {"file", status.file},
+                                {"current_file", status.current_file.value_or("")},
+                                {"run", status.run.value_or("")},
+                                {"frames", status.frames},
+                                {"last_index", status.last_index},
+                                {"dropped", status.dropped},
+                                {"lost", status.lost},
+                                {"error", status.error.value_or("")},
+                                {"warning", status.warning.value_or("")},
+                                {"frames_total", watch.counters->frames_total.load()},
+                                {"bytes_total", watch.counters->bytes_total.load()},
+                                {"scan_frames", watch.counters->scan_frames.load()},
+                                {"datasets", watch.datasets}};
+        watches.push_back(std::move(entry));
+    }
+    return {{"ok", true},
+            {"version", figures.version},
+            {"subscribers", figures.subscribers},
+            {"watches", std::move(watches)}};
+}
+
+bool wants_binary(const httplib::Request& request) {
+    if (request.has_param("format"))
+        return request.get_param_value("format") == "binary";
+    return request.get_header_value("Accept").find("application/octet-stream") !=
+           std::string::npos;
+}
+
+void answer_latest(LatestFrames& latest, const httplib::Request& request,
+                   httplib::Response& response) {
+    const auto watch = request.matches[1].str();
+    if (!request.has_param("dataset"))
+        return send_error(response, 400, "bad_request",
+                          "name the dataset: ?dataset=/entry/data/data");
+    if (request.has_param("format") && request.get_param_value("format") != "binary" &&
+        request.get_param_value("format") != "json")
+        return send_error(response, 400, "bad_request", "format is json or binary");
+    try {
+        auto frame = latest.read(watch, request.get_param_value("dataset"));
+        if (wants_binary(request)) {
+            response.set_header("X-Swmrd-Metadata", frame.metadata.dump());
+            response.set_header("X-Swmrd-Dtype", frame.metadata["dtype"].get<std::string>());
+            response.set_header("X-Swmrd-Shape", frame.metadata["shape"].dump());
+            response.set_header("X-Swmrd-Index", std::to_string(frame.metadata["index"].get<std::int64_t>()));
+            response.set_header("Cache-Control", "no-store");
+            response.set_content(std::move(frame.values), "application/octet-stream");
+            return;
+        }
+        auto body = frame.metadata;
+        body["ok"] = true;
+        body["values"] = values_as_json(frame.metadata["dtype"].get<std::string>(), frame.values);
+        response.set_header("Cache-Control", "no-store");
+        send_json(response, 200, body);
+    } catch (const HttpError& error) {
+        send_error(response, error.status, error.status == 404 ? "not_found" : "unavailable",
+                   error.what());
+    } catch (const std::invalid_argument& error) {
+        send_error(response, 415, "unsupported", error.what());
+    }
+}
+
+} // namespace
+
+void add_api_routes(httplib::Server& server, DaemonAccess& access, LatestFrames& latest) {
+    server.Get("/api/v1/watches", [&access](const httplib::Request&, httplib::Response& response) {
+        answer_as_control(access, proto::ListRequest{}, response);
+    });
+    server.Get(R"(/api/v1/watches/([^/]+))",
+               [&access](const httplib::Request& request, httplib::Response& response) {
+                   answer_as_control(access, proto::StatusRequest{request.matches[1].str()},
+                                     response);
+               });
+    server.Get(R"(/api/v1/watches/([^/]+)/runs)",
+               [&access](const httplib::Request& request, httplib::Response& response) {
+                   answer_as_control(access, proto::RunsRequest{request.matches[1].str()},
+                                     response);
+               });
+    server.Get(R"(/api/v1/watches/([^/]+)/latest)",
+               [&latest](const httplib::Request& request, httplib::Response& response) {
+                   answer_latest(latest, request, response);
+               });
+    server.Get("/api/v1/overview", [&access](const httplib::Request&, httplib::Response& response) {
+        auto figures = access.calls.call<DaemonFigures>(access.figures, control_loop_patience);
+        if (!figures)
+            return send_error(response, 503, "unavailable",
+                              "the daemon's control loop did not answer in time");
+        send_json(response, 200, overview_of(*figures));
+    });
+}
+
+} // namespace swmrd::daemon

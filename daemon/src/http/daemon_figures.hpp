@@ -1,0 +1,43 @@
+#pragma once
+// What the HTTP endpoint shows of the daemon at one moment: each watch's status and counters,
+// the subscribers, the in-flight budgets and the fetch channel. Taken on the control loop
+// (the watch list's thread); the counters themselves are atomics that go on moving.
+
+#include "watch_counters.hpp"
+
+#include <swmrd/proto/control.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace swmrd::daemon {
+
+struct WatchFigures {
+    proto::WatchStatus status;
+    std::shared_ptr<const WatchCounters> counters;
+    std::vector<std::string> datasets; // the parts of its frames: datasets, interleaved groups
+};
+
+struct BudgetFigures {
+    std::uint64_t held = 0;
+    std::uint64_t limit = 0;
+};
+
+struct DaemonFigures {
+    std::string version;
+    double start_time = 0.0; // seconds since the Unix epoch
+    std::vector<WatchFigures> watches;
+    std::uint64_t subscribers = 0; // connected now
+    std::uint64_t connections = 0; // since the start
+    std::uint64_t disconnections = 0;
+    BudgetFigures live_budget;
+    BudgetFigures fetch_budget;
+    bool fetch_enabled = false;
+    std::uint64_t fetch_requests = 0;
+    std::uint64_t fetch_frames = 0;
+    std::uint64_t fetch_bytes = 0;
+};
+
+} // namespace swmrd::daemon

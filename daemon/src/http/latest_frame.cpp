@@ -1,0 +1,118 @@
+#include "http/latest_frame.hpp"
+
+#include "fetch_reader.hpp"
+#include "inflight_budget.hpp"
+
+namespace swmrd::daemon {
+
+namespace {
+
+// What a latest read may hold while it builds its one frame; a larger frame still goes alone.
+constexpr std::uint64_t latest_budget = 64ull << 20;
+
+std::string list_of(const nlohmann::json& parts) {
+    std::string names;
+    for (const auto& part : parts)
+        names += (names.empty() ? "" : ", ") + part.value("path", std::string());
+    return names;
+}
+
+} // namespace
+
+LatestFrames::LatestFrames(const RunRegistry& runs, std::chrono::milliseconds min_interval)
+    : runs_(runs), min_interval_(min_interval) {}
+
+std::shared_ptr<LatestFrames::PerWatch> LatestFrames::per_watch(const std::string& watch) {
+    std::lock_guard lock(mutex_);
+    auto& entry = watches_[watch];
+    if (!entry)
+        entry = std::make_shared<PerWatch>();
+    return entry;
+}
+
+LatestFrame LatestFrames::read(const std::string& watch, const std::string& dataset) {
+    if (!runs_.knows_watch(watch))
+        throw HttpError(404, "no run of a watch named " + watch + " is kept");
+    const auto runs = runs_.runs(watch);
+    if (runs.empty())
+        throw HttpError(404, "watch " + watch + " has no run yet");
+    const auto record = runs_.find(watch, runs.back().run);
+    if (!record)
+        throw HttpError(404, "watch " + watch + "'s newest run is no longer kept");
+    const auto index =
+        record->counters && !record->ended ? record->counters->last_index.load() : record->last_index;
+    if (index < 0)
+        throw HttpError(404, "watch " + watch + "'s run " + record->run +
+                                 " has published no frame yet");
+
+    const auto entry = per_watch(watch);
+    std::shared_ptr<const Read> read;
+    {
+        std::lock_guard lock(entry->mutex);
+        const auto now = std::chrono::steady_clock::now();
+        const bool same_frame = entry->read && entry->run == record->run && entry->index == index;
+        if (!same_frame && (!entry->read || now - entry->read_at >= min_interval_)) {
+            entry->read = read_again(*record, index);
+            entry->read_at = now;
+            entry->run = record->run;
+            entry->index = index;
+        }
+        read = entry->read;
+    }
+
+    const auto& parts = read->header.at("parts");
+    for (std::size_t part = 0; part < parts.size(); ++part) {
+        if (parts[part].value("path", std::string()) != dataset)
+            continue;
+        LatestFrame frame;
+        const auto& header = read->header;
+        frame.metadata = {{"watch", watch},
+                          {"run", header.value("run", std::string())},
+                          {"file", header.value("file", std::string())},
+                          {"index", header.at("index")},
+                          {"seq", header.at("seq")},
+                          {"slice", header.at("slice")},
+                          {"scan_shape", header.at("scan_shape")},
+                          {"dataset", dataset},
+                          {"dtype", parts[part].at("dtype")},
+                          {"shape", parts[part].at("shape")}};
+        frame.values = read->parts[part];
+        return frame;
+    }
+    throw HttpError(404, "watch " + watch + "'s frames hold no dataset " + dataset +
+                             "; they hold " + list_of(parts));
+}
+
+std::shared_ptr<const LatestFrames::Read> LatestFrames::read_again(const RunRecord& record,
+                                                                   std::int64_t index) {
+    if (const auto gone = RunRegistry::gone(record))
+        throw HttpError(410, *gone);
+    auto decoded = record;
+    decoded.spec.encoding = config::Encoding::raw; // the live view wants values, not chunks
+    try {
+        FetchReader reader(decoded);
+        InflightBudget budget(latest_budget);
+        std::uint64_t bytes = 0;
+        const auto first = static_cast<std::uint64_t>(index);
+        reader.frames_within(first, 1, latest_budget, true, bytes);
+        budget.try_acquire(bytes);
+        Reservation reservation(budget, bytes);
+        std::vector<OutgoingMessage> built;
+        reader.build(first, 1, reservation, budget, built);
+        if (built.empty())
+            throw HttpError(503, "frame " + std::to_string(index) + " of " + record.file +
+                                     " could not be read just now");
+        auto read = std::make_shared<Read>();
+        read->header = nlohmann::json::from_msgpack(built.front().header);
+        for (const auto& payload : built.front().payload)
+            read->parts.emplace_back(static_cast<const char*>(payload.data()), payload.size());
+        return read;
+    } catch (const HttpError&) {
+        throw;
+    } catch (const std::exception& error) {
+        throw HttpError(503, "reading frame " + std::to_string(index) + " of " + record.file +
+                                 " again: " + error.what());
+    }
+}
+
+} // namespace swmrd::daemon

@@ -1,0 +1,23 @@
+#include "http/live_view_page.hpp"
+
+#include "live_view_html.hpp" // generated from daemon/web/live_view.html
+
+#include <httplib.h>
+
+namespace swmrd::daemon {
+
+void add_live_view_routes(httplib::Server& server) {
+    server.Get("/", [](const httplib::Request&, httplib::Response& response) {
+        response.set_header("Cache-Control", "no-cache");
+        // The page runs only its own script and talks only to this daemon.
+        response.set_header("Content-Security-Policy",
+                            "default-src 'self'; script-src 'unsafe-inline'; "
+                            "style-src 'unsafe-inline'; img-src 'self' data:");
+        response.set_content(std::string(live_view_html), "text/html; charset=utf-8");
+    });
+    server.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& response) {
+        response.status = 204;
+    });
+}
+
+} // namespace swmrd::daemon
