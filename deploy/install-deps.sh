@@ -24,6 +24,8 @@ packages=(
     python3-lz4 python3-blosc python3-hdf5plugin python3-hypothesis
     # the HTTP tests: Prometheus' own text parser, a headless browser for the live view
     python3-prometheus-client chromium python3-pil
+    # make demo shows /metrics with it
+    curl
     # the end-to-end test of a filesystem that stops answering (a FUSE passthrough)
     fuse3 python3-fusepy
     # deployment checks

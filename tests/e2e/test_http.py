@@ -5,9 +5,11 @@ endpoint. The live view in a real browser is in test_live_view.py."""
 
 import http.client
 import json
+import re
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import h5py
 import msgpack
@@ -220,3 +222,13 @@ def test_bind_errors_name_the_endpoint(start_daemon, tmp_path):
         assert result.returncode == 1, (key, result.stderr)
         assert expected in result.stderr and "Address already in use" in result.stderr, (
             key, result.stderr)
+
+
+def test_the_grafana_dashboard_uses_only_metrics_the_daemon_serves(ended_run):
+    daemon = ended_run[0]
+    dashboard = json.loads((Path(__file__).parents[2] / "deploy/grafana/swmrd.json").read_text())
+    expressions = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    used = set(re.findall(r"\bswmrd_[a-z_]+", " ".join(expressions)))
+    served = {name for name, _ in metrics(daemon)}
+    # A histogram's series carry suffixes the dashboard names directly.
+    assert used and used <= served, used - served

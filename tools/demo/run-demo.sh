@@ -27,6 +27,7 @@ cat > "$work/swmrd.yaml" <<YAML
 control: tcp://127.0.0.1:*
 publish: [tcp://127.0.0.1:*]
 fetch: tcp://127.0.0.1:*
+http: 127.0.0.1:0
 delivery: independent
 allowed_roots: [$work]
 heartbeat: 1s
@@ -47,7 +48,9 @@ for _ in $(seq 100); do [ -s "$work/endpoints" ] && break; sleep 0.05; done
 [ -s "$work/endpoints" ] || { echo "demo: swmrd did not start:" >&2; cat "$work/swmrd.log" >&2; exit 1; }
 control=$(awk '$1 == "control" {print $2}' "$work/endpoints")
 publish=$(awk '$1 == "publish" {print $2; exit}' "$work/endpoints")
+http=$(awk '$1 == "http" {print $2}' "$work/endpoints")
 "$swmrctl" -c "$control" ping
+echo "== the live view: http://$http/ (metrics at http://$http/metrics), while the demo runs"
 
 echo "== swmrcat, subscribed to $publish"
 "$swmrcat" -p "$publish" --watch demo --exit-on-end --stats > "$work/swmrcat.out" &
@@ -70,5 +73,13 @@ echo "== swmrctl runs demo: the run is kept; any of its frames can be fetched ag
 echo
 echo "== swmrctl status demo"
 "$swmrctl" -c "$control" status demo
+
+echo
+echo "== curl http://$http/metrics: the same figures for Prometheus (a few of them)"
+if command -v curl >/dev/null; then
+    curl -s "http://$http/metrics" | grep -E '^swmrd_(frames_sent_total|runs_total\{.*finished|readable_to_sent_seconds_count)'
+else
+    echo "(curl is not installed)"
+fi
 kill -TERM "${pids[0]}"
 wait "${pids[0]}" && echo "== swmrd stopped cleanly"
