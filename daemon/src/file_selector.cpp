@@ -44,10 +44,14 @@ const char* to_string(FileState state) noexcept {
     return "unknown";
 }
 
+// Failed runs of a file that has not changed since, after which it waits for a change.
+constexpr unsigned retries_unchanged = 3;
+
 FileSelector::FileSelector(std::string file_or_pattern, bool is_pattern,
-                           std::chrono::duration<double> still_written_within)
+                           std::chrono::duration<double> still_written_within,
+                           std::chrono::milliseconds first_pause)
     : file_(std::move(file_or_pattern)), is_pattern_(is_pattern),
-      still_written_within_(still_written_within) {
+      still_written_within_(still_written_within), first_pause_(first_pause) {
     // The folder the pattern's files are in, when no folder of it has glob characters.
     const auto slash = file_.rfind('/');
     if (is_pattern_ && slash != std::string::npos && slash > 0 &&
@@ -83,7 +87,7 @@ bool FileSelector::eligible(const Known& known) const {
         return known.file.size < known.size_then;
     case FileState::failed:
         return std::chrono::steady_clock::now() >= known.retry_after &&
-               (known.file.size != known.size_then ||
+               (known.failures <= retries_unchanged || known.file.size != known.size_then ||
                 known.file.modified_ns != known.modified_then);
     }
     return false;
@@ -103,7 +107,7 @@ void FileSelector::mark(const Candidate& candidate, FileState state) {
     known.size_then = known.file.size;
     known.modified_then = known.file.modified_ns;
     if (state == FileState::failed) {
-        const auto pause = std::chrono::seconds(1L << std::min(known.failures, 6u));
+        const auto pause = first_pause_ * (1L << std::min(known.failures, 6u));
         known.retry_after = std::chrono::steady_clock::now() + pause;
         ++known.failures;
     } else if (state == FileState::done) {

@@ -7,10 +7,12 @@
 //
 // Each file the watch has met is in one state: `opening` (there, not readable as SWMR yet),
 // `running`, `done` (its run ended: finished, complete, timeout or stopped) or `failed` (its
-// opening timed out, or its run hit an error). A failed file is run again once it changes
-// (size or modification time), after a pause that doubles with each failure (1 s up to a
-// minute): the writer that had not started SWMR mode, or a read that failed mid-scan, gets
-// another chance, and a file that stays broken while it grows does not flood the log.
+// opening timed out, or its run hit an error). A failed file is run again after a pause
+// that doubles with each failure in a row (1 s up to a minute): the writer that had not
+// started SWMR mode, or a read that failed mid-scan, gets another chance. An unchanged file
+// gets three such chances (a transient error on a scan already complete); after them it
+// waits until it changes (size or modification time), so a file that stays broken does
+// not flood the log or its subscribers with runs that fail alike.
 // A done file is run again only as another file: replaced (another identity) or truncated
 // and written anew in place (smaller than when it was done).
 //
@@ -52,8 +54,10 @@ const char* to_string(FileState state) noexcept;
 
 class FileSelector {
 public:
+    // `first_pause`: before the first retry of a failed file (then doubling); shorter in tests.
     FileSelector(std::string file_or_pattern, bool is_pattern,
-                 std::chrono::duration<double> still_written_within);
+                 std::chrono::duration<double> still_written_within,
+                 std::chrono::milliseconds first_pause = std::chrono::seconds(1));
 
     // The file to run next, if one is there; nullopt: keep waiting.
     std::optional<Candidate> next();
@@ -98,6 +102,7 @@ private:
     std::set<std::string> retrying_; // known files in state failed or opening
     std::set<std::string> changed_;  // names the folder's events mentioned
     bool nothing_eligible_ = false;  // the last pattern look found nothing to run
+    std::chrono::milliseconds first_pause_;
     bool relist_ = false;            // a file was forgotten: list the folder again
     std::uint64_t files_examined_ = 0;
 };

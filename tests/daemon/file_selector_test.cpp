@@ -106,7 +106,7 @@ TEST_CASE("a file whose run failed is tried again once it changes, after a pause
     REQUIRE(first);
     selector.mark(*first, FileState::failed);
     CHECK(selector.state_of(path.string()) == FileState::failed);
-    CHECK_FALSE(selector.next()); // unchanged: nothing to gain from another try
+    CHECK_FALSE(selector.next()); // within the pause after a failure
 
     std::ofstream(path, std::ios::app) << "more";
     CHECK_FALSE(selector.next()); // changed, but within the pause after a failure
@@ -119,6 +119,36 @@ TEST_CASE("a file whose run failed is tried again once it changes, after a pause
     }
     REQUIRE(again);
     CHECK(again->identity == first->identity);
+}
+
+TEST_CASE("an unchanged failed file gets three more tries, then waits for a change") {
+    // A transient read error on a scan already complete: the file will not change again.
+    TempDir dir;
+    const auto path = dir.path / "scan.h5";
+    touch(path);
+    FileSelector selector(path.string(), false, std::chrono::seconds(10),
+                          std::chrono::milliseconds(5));
+    const auto next_within = [&](std::chrono::milliseconds patience) {
+        const auto deadline = std::chrono::steady_clock::now() + patience;
+        std::optional<swmrd::daemon::Candidate> found;
+        while (!(found = selector.next()) && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        return found;
+    };
+    auto candidate = selector.next();
+    REQUIRE(candidate);
+    for (int retry = 1; retry <= 3; ++retry) {
+        selector.mark(*candidate, FileState::failed);
+        CAPTURE(retry);
+        candidate = next_within(std::chrono::seconds(10)); // pauses of 5, 10, 20 ms
+        REQUIRE(candidate);
+    }
+    selector.mark(*candidate, FileState::failed);
+    // Its fourth failure: the pause (80 ms) passes and it is still not tried…
+    CHECK_FALSE(next_within(std::chrono::milliseconds(300)));
+    // …until it changes.
+    std::ofstream(path, std::ios::app) << "more";
+    CHECK(next_within(std::chrono::seconds(10)));
 }
 
 TEST_CASE("a done file is run again only when it is truncated and written anew") {

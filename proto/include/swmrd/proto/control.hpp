@@ -63,7 +63,7 @@ struct WatchStatus {
     std::optional<std::string> error;
     // What the watch knows of current_file: "opening" (there, not readable as SWMR yet),
     // "running", "done" (its run ended: it is not run again unless it is rewritten),
-    // "failed" (run again once the file changes).
+    // "failed" (run again after a pause: three times unchanged, then once the file changes).
     std::optional<std::string> file_state;
     // Something ignored rather than failed on, as swmr_tools does (a finished dataset that
     // does not hold one value), or a degraded mode the watch runs in.
