@@ -1,72 +1,86 @@
 #include "command_line.hpp"
 
-#include <string_view>
+#include <CLI/CLI.hpp>
 
 namespace swmrd::daemon {
 
-const char* usage_text() {
-    return R"(usage: swmrd --config FILE [--log-level LEVEL] [--endpoints-file FILE]
-       swmrd --check-config FILE
-       swmrd --version
+namespace {
 
-Streams the frames of live SWMR HDF5 files over ZeroMQ (see /usr/share/doc/swmrd/protocol.md).
-
-  --config FILE          run the service with this YAML config
-  --check-config FILE    validate FILE and exit: 0 when valid, 1 with the error otherwise
-  --log-level LEVEL      trace, debug, info, warn, error, critical or off; overrides the
-                         config's log.level
-  --endpoints-file FILE  once bound, write the control and publish endpoints to FILE, one
-                         "control ENDPOINT" / "publish ENDPOINT" line each (wildcard ports
-                         such as tcp://127.0.0.1:* resolved)
-  --version              print the version and exit
-  --help                 print this text and exit
-
-Signals: SIGTERM or SIGINT end every run with reason `shutdown` and exit 0; SIGHUP reloads
-the config file (a config with an error is logged and the running one kept).
-)";
-}
-
-Command parse_command_line(int argc, const char* const* argv) {
+// What the options set, before their combination is checked.
+struct Given {
     std::optional<std::string> config;
     std::optional<std::string> check;
     DaemonOptions options;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        auto value = [&](std::string_view option) -> std::optional<std::string> {
-            if (i + 1 >= argc)
-                return std::nullopt;
-            (void)option;
-            return std::string(argv[++i]);
-        };
-        if (arg == "--help" || arg == "-h")
-            return ShowHelp{};
-        if (arg == "--version")
-            return ShowVersion{};
-        if (arg == "--config" || arg == "--check-config" || arg == "--log-level" ||
-            arg == "--endpoints-file") {
-            auto v = value(arg);
-            if (!v)
-                return UsageError{std::string(arg) + " needs a value"};
-            if (arg == "--config")
-                config = *v;
-            else if (arg == "--check-config")
-                check = *v;
-            else if (arg == "--log-level")
-                options.log_level = *v;
-            else
-                options.endpoints_file = *v;
-            continue;
-        }
-        return UsageError{"unknown argument \"" + std::string(arg) + "\""};
+    bool version = false;
+};
+
+// One definition serves the parser and the help text, so the two cannot drift apart.
+void define_options(CLI::App& app, Given& given) {
+    app.description("Streams the frames of live SWMR HDF5 files over ZeroMQ (see "
+                    "/usr/share/doc/swmrd/protocol.md).");
+    app.footer("Forms:\n"
+               "  swmrd --config FILE [--log-level LEVEL] [--endpoints-file FILE]\n"
+               "  swmrd --check-config FILE\n"
+               "  swmrd --version\n\n"
+               "Signals: SIGTERM or SIGINT end every run with reason `shutdown` and exit 0; "
+               "SIGHUP reloads\nthe config file (a config with an error is logged and the "
+               "running one kept).");
+    // The last of a repeated option wins, as the hand-written parser had it.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    // Left over for parse_command_line to name in its own words.
+    app.allow_extras();
+    app.add_option("--config", given.config, "run the service with this YAML config")
+        ->type_name("FILE");
+    app.add_option("--check-config", given.check,
+                   "validate FILE and exit: 0 when valid, 1 with the error otherwise")
+        ->type_name("FILE");
+    app.add_option("--log-level", given.options.log_level,
+                   "trace, debug, info, warn, error, critical or off; overrides\n"
+                   "the config's log.level (default: the config's)")
+        ->type_name("LEVEL");
+    app.add_option("--endpoints-file", given.options.endpoints_file,
+                   "once bound, write the endpoints to FILE, a line each:\n"
+                   "\"control ENDPOINT\", \"publish ENDPOINT\", and \"fetch ENDPOINT\"\n"
+                   "and \"http HOST:PORT\" when set (wildcard and 0 ports resolved)")
+        ->type_name("FILE");
+    app.add_flag("--version", given.version, "print the version and exit");
+}
+
+} // namespace
+
+const char* usage_text() {
+    static const std::string text = [] {
+        CLI::App app("", "swmrd");
+        Given given;
+        define_options(app, given);
+        return app.help();
+    }();
+    return text.c_str();
+}
+
+Command parse_command_line(int argc, const char* const* argv) {
+    CLI::App app("", "swmrd");
+    Given given;
+    define_options(app, given);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        return ShowHelp{};
+    } catch (const CLI::ParseError& error) {
+        return UsageError{error.what()};
     }
-    if (check && config)
+    if (const auto extras = app.remaining(); !extras.empty())
+        return UsageError{"unknown argument \"" + extras.front() + "\""};
+    if (given.version)
+        return ShowVersion{};
+    if (given.check && given.config)
         return UsageError{"--config and --check-config exclude each other"};
-    if (check)
-        return CheckConfig{*check};
-    if (!config)
+    if (given.check)
+        return CheckConfig{*given.check};
+    if (!given.config)
         return UsageError{"--config FILE is required"};
-    options.config_path = *config;
-    return RunDaemon{options};
+    given.options.config_path = *given.config;
+    return RunDaemon{given.options};
 }
 
 } // namespace swmrd::daemon

@@ -1,5 +1,5 @@
 #pragma once
-// swmrd's command line.
+// swmrd's command line, parsed with CLI11.
 
 #include "daemon.hpp"
 
@@ -25,6 +25,7 @@ struct UsageError {
 using Command = std::variant<RunDaemon, CheckConfig, ShowVersion, ShowHelp, UsageError>;
 
 Command parse_command_line(int argc, const char* const* argv);
+// The --help text, built from the same option definitions as the parser.
 const char* usage_text();
 
 } // namespace swmrd::daemon

@@ -38,7 +38,7 @@ TEST_CASE("usage errors say what was wrong") {
 
     auto no_value = parse({"--config"});
     REQUIRE(std::holds_alternative<UsageError>(no_value));
-    CHECK(std::get<UsageError>(no_value).message == "--config needs a value");
+    CHECK(std::get<UsageError>(no_value).message == "--config: 1 required FILE missing");
 
     auto unknown = parse({"--config", "a.yaml", "--verbose"});
     REQUIRE(std::holds_alternative<UsageError>(unknown));

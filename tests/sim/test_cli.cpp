@@ -36,7 +36,7 @@ TEST_CASE("bad options exit 2 with a message naming the option") {
     };
     const std::vector<Case> cases{
         {{"--file", path, "--bogus"}, "--bogus: unknown option"},
-        {{"--file", path, "--frames"}, "--frames: missing value"},
+        {{"--file", path, "--frames"}, "--frames: 1 required N missing"},
         {{"--file", path, "--frames", "ten"}, "--frames: expected a non-negative integer"},
         {{"--frames", "3"}, "--file: missing"},
         {{"--file", path, "--dtype", "u3"}, "--dtype: unknown type 'u3'"},
@@ -62,7 +62,7 @@ TEST_CASE("bad options exit 2 with a message naming the option") {
         {{"--file", path, "--rate", "-1"}, "--rate: expected a non-negative number"},
         {{"--file", path, "--flush-every", "0"}, "--flush-every: must be at least 1"},
         {{"--file", path, "--datasets", "0"}, "--datasets: must be at least 1"},
-        {{"--file", path, "--fixed=yes"}, "--fixed: takes no value"},
+        {{"--file", path, "--fixed=yes"}, "fixed was given a disallowed flag override"},
         {{"--file", path, "extra"}, "extra: unexpected argument"},
     };
     for (const auto& c : cases) {

@@ -51,7 +51,7 @@ TEST_CASE("swmrcat's usage errors") {
     CHECK(usage_error({"--count", "0"}) == "--count wants a positive integer, not '0'");
     CHECK(usage_error({"--count", "x"}) == "--count wants a positive integer, not 'x'");
     CHECK(usage_error({"--watch", "bad name"}).find("is not a watch name") != std::string::npos);
-    CHECK(usage_error({"--watch"}) == "--watch needs a value");
+    CHECK(usage_error({"--watch"}) == "--watch: 1 required NAME missing");
     CHECK(usage_error({"--frob"}) == "unknown argument '--frob'");
     CHECK(usage_error({"--repair"}) ==
           "--repair needs --watch: runs are repaired one watch at a time");

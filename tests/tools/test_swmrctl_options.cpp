@@ -89,17 +89,17 @@ TEST_CASE("--json goes anywhere, the reply --timeout only before the command") {
 }
 
 TEST_CASE("usage errors say what was wrong") {
-    CHECK(usage_error({}) == "no command: ping, list, status, runs, start or stop");
+    CHECK(usage_error({}) == "no command: ping, list, status, runs, start, stop or top");
     CHECK(usage_error({"frob"}) ==
-          "unknown command 'frob': ping, list, status, runs, start or stop");
+          "unknown command 'frob': ping, list, status, runs, start, stop or top");
     CHECK(usage_error({"--frob", "ping"}) == "unknown option '--frob'");
     CHECK(usage_error({"ping", "extra"}) == "ping takes no argument, not 'extra'");
     CHECK(usage_error({"status"}) == "status needs a watch name");
     CHECK(usage_error({"stop", "a", "b"}) == "stop takes one watch name, not 'a' and 'b'");
     CHECK(usage_error({"list", "--all"}) == "unknown option '--all' for list");
-    CHECK(usage_error({"-c"}) == "-c needs a value");
+    CHECK(usage_error({"-c"}) == "--control: 1 required ENDPOINT missing");
     CHECK(usage_error({"start"}) == "start needs a watch name (or -f FILE)");
-    CHECK(usage_error({"start", "d", "--keys"}) == "--keys needs at least one value");
+    CHECK(usage_error({"start", "d", "--keys"}) == "--keys: 1 required K missing");
     CHECK(usage_error({"start", "d", "--interleaved", "x"}).find("--interleaved wants") == 0);
 }
 
@@ -182,4 +182,59 @@ TEST_CASE("start -f reads a YAML spec, and its errors name the line and key") {
     CHECK(usage_error({"start", "-f", (dir / "missing.yaml").string()}) ==
           "cannot read the spec file " + (dir / "missing.yaml").string());
     CHECK(usage_error({"start", "det1", "-f", good.string()}).find("start -f FILE takes") == 0);
+}
+
+TEST_CASE("top takes --interval and --count, and no request") {
+    const auto defaults = parse({"top"});
+    REQUIRE(defaults.top);
+    CHECK_FALSE(defaults.request);
+    CHECK(defaults.top->interval.count() == 1.0);
+    CHECK_FALSE(defaults.top->count);
+
+    const auto set =
+        parse({"--timeout", "2", "top", "--interval", "0.2", "--count", "3", "-c", "tcp://h:1"});
+    REQUIRE(set.top);
+    CHECK(set.top->interval.count() == doctest::Approx(0.2));
+    CHECK(set.top->count == 3u);
+    CHECK(set.reply_timeout.count() == 2.0);
+    CHECK(set.endpoint == "tcp://h:1");
+    CHECK(parse({"top", "--interval", "500ms"}).top->interval.count() == 0.5);
+
+    CHECK(usage_error({"top", "--interval", "0"}).find("--interval wants a positive duration") ==
+          0);
+    CHECK(usage_error({"top", "--count", "0"}) == "--count wants a positive integer, not '0'");
+    CHECK(usage_error({"top", "extra"}) == "top takes no argument, not 'extra'");
+    CHECK(usage_error({"top", "--json"}) == "unknown option '--json' for top");
+    CHECK(usage_error({"--json", "top"}).find("--json does not apply to top") == 0);
+}
+
+TEST_CASE("each command has its own help") {
+    const auto top = parse({"top", "--help"});
+    CHECK(top.help);
+    CHECK(top.help_text.find("--interval") != std::string::npos);
+    CHECK(top.help_text.find("--count") != std::string::npos);
+    CHECK(top.help_text.find("daemon not answering") != std::string::npos);
+    const auto start = parse({"start", "--help"});
+    for (const char* option : {"--spec-file", "--file", "--keys", "--datasets", "--interleaved",
+                               "--finished", "--timeout", "--encoding", "--from"}) {
+        CAPTURE(option);
+        CHECK(start.help_text.find(option) != std::string::npos);
+    }
+    const auto usage = ctl_usage();
+    for (const char* command : {"ping", "list", "status", "runs", "start", "stop", "top"}) {
+        CAPTURE(command);
+        CHECK(usage.find("\n  " + std::string(command) + " ") != std::string::npos);
+    }
+}
+
+TEST_CASE(
+    "repeated options: --interleaved and --keys add up, a repeated value option's last wins") {
+    const auto options = parse({"-c", "tcp://a:1", "start", "det", "--file", "/d/x.h5", "--keys",
+                                "/k1", "--keys", "/k2", "--interleaved", "a=/d0,/d1",
+                                "--interleaved", "b=/e0,/e1", "-c", "tcp://b:2"});
+    const auto parsed = config::parse_watch_spec(start_spec(options));
+    CHECK(parsed.keys == std::vector<std::string>{"/k1", "/k2"});
+    REQUIRE(parsed.interleaved.size() == 2);
+    CHECK(parsed.interleaved[1].first == "b");
+    CHECK(parse({"--timeout", "1", "--timeout", "2", "list"}).reply_timeout.count() == 2.0);
 }

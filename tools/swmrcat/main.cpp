@@ -31,7 +31,7 @@ int main(int argc, char** argv) try {
         return 2;
     }
     if (options.help) {
-        std::fputs(cat_usage(), stdout);
+        std::fputs(cat_usage().c_str(), stdout);
         return 0;
     }
     std::signal(SIGINT, request_stop);

@@ -36,6 +36,7 @@ inline constexpr const char* default_publish_endpoint = "tcp://127.0.0.1:5556";
 // Throws UsageError.
 CatOptions parse_cat_options(const std::vector<std::string>& args, const char* env_publish);
 
-const char* cat_usage();
+// The --help text.
+std::string cat_usage();
 
 } // namespace swmrd::cat

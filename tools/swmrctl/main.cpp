@@ -4,6 +4,7 @@
 #include "swmrctl/client.hpp"
 #include "swmrctl/options.hpp"
 #include "swmrctl/output.hpp"
+#include "swmrctl/top_loop.hpp"
 
 #include <swmrd/config/units.hpp>
 #include <swmrd/proto/control.hpp>
@@ -27,19 +28,21 @@ int main(int argc, char** argv) try {
         return ctl::exit_usage;
     }
     if (options.help) {
-        std::fputs(ctl::ctl_usage(), stdout);
+        std::fputs(options.help_text.c_str(), stdout);
         return ctl::exit_ok;
     }
-    const auto& request = *options.request;
     std::optional<std::string> reply;
     try {
-        reply = ctl::request_reply(options.endpoint, proto::encode_request(request),
+        if (options.top)
+            return ctl::run_top(options.endpoint, options.reply_timeout, *options.top);
+        reply = ctl::request_reply(options.endpoint, proto::encode_request(*options.request),
                                    options.reply_timeout);
     } catch (const zmq::error_t& error) {
         std::fprintf(stderr, "swmrctl: cannot use the endpoint %s: %s\n", options.endpoint.c_str(),
                      error.what());
         return ctl::exit_usage;
     }
+    const auto& request = *options.request;
     if (!reply) {
         std::fprintf(stderr,
                      "swmrctl: no reply from %s within %s: swmrd is not running there or "
