@@ -17,6 +17,11 @@ constexpr microseconds first_poll_interval{100};
 constexpr microseconds active_poll_interval{1000};
 constexpr microseconds idle_poll_interval{50000};
 constexpr auto active_window = std::chrono::seconds(2);
+// With file events proven to come, the timed poll is a fallback only: in case one is missed.
+constexpr microseconds event_fallback_interval{10000};
+// Polls woken by events are at least this far apart: a writer at 10 kHz and more, each frame
+// several writes, makes events a steady stream that must not become a busy loop.
+constexpr microseconds min_poll_gap{100};
 // How often a live run asks whether its file is still the one it opened (a statx).
 constexpr milliseconds file_check_interval{100};
 
@@ -55,7 +60,7 @@ double unix_time_now() {
 FileRun::FileRun(RunContext& context, core::SwmrFile file, std::string run_id)
     : context_(context), file_(std::move(file)), run_id_(std::move(run_id)),
       source_(file_, source_options(context.spec)),
-      messages_(source_, context.spec, run_id_, file_.path()) {
+      messages_(source_, context.spec, run_id_, file_.path()), events_(file_.path()) {
     // A raw read that cannot be decoded fails before anything is sent. (Where a frame shape
     // is not known yet, whether its chunks hold one frame is not either: start decides.)
     if (source_.layout_known())
@@ -98,7 +103,7 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
     const auto timeout = std::chrono::duration_cast<core::Clock::duration>(context_.spec.timeout);
     try {
         auto& keys = source_.keys();
-        auto polled_at = core::Clock::now();
+        auto polled_at = last_poll_ = core::Clock::now();
         auto poll = keys.poll();
         auto interval = first_poll_interval;
         auto last_frame_at = core::Clock::now();
@@ -121,6 +126,7 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
             const auto deliverable = started_ ? source_.data_frontier(poll.readable) : next_;
             const auto now = core::Clock::now();
             if (deliverable > next_) {
+                events_proven_ = events_proven_ || woke_on_event_;
                 deliver(deliverable, polled_at);
                 interval = first_poll_interval;
                 last_frame_at = core::Clock::now();
@@ -146,7 +152,7 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
                 outcome.reason = end_reason_of(*poll.end);
                 break;
             } else {
-                context_.sleep(interval);
+                wait_for_writer(interval);
                 const auto cap = core::Clock::now() - last_frame_at < active_window
                                      ? active_poll_interval
                                      : idle_poll_interval;
@@ -162,7 +168,7 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
                 }
             }
             if (!context_.stop_reason()) {
-                polled_at = core::Clock::now();
+                polled_at = last_poll_ = core::Clock::now();
                 poll = keys.poll();
                 if (!warned_ && keys.warning()) {
                     warned_ = true;
@@ -219,6 +225,24 @@ void FileRun::drop_frame(std::uint64_t index) {
     context_.counters->dropped.fetch_add(1);
     spdlog::debug("{}: frame {} dropped, {} bytes in flight", context_.spec.name, index,
                   context_.budget.held());
+}
+
+// Nothing new: waits for the writer. With events, until its next write (the timed poll only
+// a fallback, once events have proven to come for this file); without, for `interval`.
+void FileRun::wait_for_writer(std::chrono::microseconds interval) {
+    woke_on_event_ = false;
+    if (!events_.active() || context_.wake_fd < 0) {
+        context_.sleep(interval);
+        return;
+    }
+    if (!events_.wait(events_proven_ ? std::max(interval, event_fallback_interval) : interval,
+                      context_.wake_fd))
+        return;
+    woke_on_event_ = true;
+    // One frame's flush is several writes: let them land before the next poll.
+    const auto since = core::Clock::now() - last_poll_;
+    if (since < min_poll_gap)
+        context_.sleep(std::chrono::duration_cast<microseconds>(min_poll_gap - since));
 }
 
 // Advances next_ batch by batch, so that an error in a later batch leaves it after the

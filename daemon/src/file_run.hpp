@@ -1,6 +1,7 @@
 #pragma once
 // One run: one file of a watch, from its `start` message through its frames to its `end`.
 
+#include "file_events.hpp"
 #include "frame_messages.hpp"
 #include "run_context.hpp"
 
@@ -49,6 +50,7 @@ private:
     bool acquire(std::uint64_t bytes);
     void drop_frame(std::uint64_t index);
     void send_end(proto::EndReason reason, const std::optional<std::string>& error);
+    void wait_for_writer(std::chrono::microseconds interval);
 
     RunContext& context_;
     core::SwmrFile file_;
@@ -61,6 +63,12 @@ private:
     bool dropping_ = false;  // drop delivery: the budget stayed full past the patience
     bool warned_ = false;
     std::vector<OutgoingMessage> ready_messages_; // a batch on its way to the publisher
+    FileEvents events_;
+    core::Clock::time_point last_poll_{};
+    bool woke_on_event_ = false;
+    // An event was followed by new frames: this file's writes come with events, so the timed
+    // poll is only a fallback (a network filesystem written from another host never gets here).
+    bool events_proven_ = false;
 };
 
 // The only message of a run that is over before its `start` went out (it failed before its

@@ -33,6 +33,8 @@ struct RunContext {
     std::function<void(std::uint64_t first_index)> on_start;
     // The run's end went out, with its final figures.
     std::function<void(const proto::EndHeader&)> on_end;
+    // Readable once the watch is asked to stop: a run waiting for its file's events wakes.
+    int wake_fd = -1;
 };
 
 double unix_time_now();

@@ -1,6 +1,7 @@
 #include "watch.hpp"
 
 #include "directory_events.hpp"
+#include "file_events.hpp"
 #include "file_run.hpp"
 #include "run_id.hpp"
 
@@ -25,6 +26,9 @@ constexpr std::chrono::milliseconds look_for_file_interval{100};
 constexpr std::chrono::milliseconds max_look_interval{2000};
 // How often it retries a file that exists but cannot be opened for SWMR reading yet.
 constexpr std::chrono::milliseconds retry_open_interval{20};
+// A file that does not open yet is tried again as soon as it is written (the writer starting
+// SWMR mode), but no more often than this.
+constexpr std::chrono::microseconds min_open_retry_gap{500};
 
 const char* to_string(WatchSource source) {
     return source == WatchSource::config ? "config" : "control";
@@ -197,6 +201,9 @@ void Watch::run() {
             continue;
         }
         try {
+            // Watched before the try, so the writer's switch to SWMR mode wakes the retry
+            // even when it lands between the try and the wait.
+            FileEvents writes(candidate->path);
             auto file = core::SwmrFile::try_open(candidate->path, &why);
             if (!file) {
                 const auto now = std::chrono::steady_clock::now();
@@ -217,7 +224,8 @@ void Watch::run() {
                     selector.mark(*candidate, FileState::failed);
                     opening = false;
                 }
-                sleep_for(retry_open_interval);
+                if (writes.wait(retry_open_interval, stop_fd_))
+                    sleep_for(min_open_retry_gap); // the writer's burst of writes is one retry
                 continue;
             }
             opening = false;
@@ -269,7 +277,8 @@ RunContext Watch::run_context() {
                           warning_ = warning;
                       },
                       {},
-                      {}};
+                      {},
+                      stop_fd_};
 }
 
 // A run's context also remembers the run for fetching, from its start to its end.
