@@ -43,6 +43,7 @@ echo "sanitize: end-to-end tests against the TSan swmrd"
 SWMRD_SANITIZER=thread SWMRD_BIN="$tsan_build/daemon/swmrd" \
     SWMR_SIM_BIN="$asan_build/tools/swmr-sim/swmr-sim" \
     SWMRCAT_BIN="$asan_build/tools/swmrcat/swmrcat" \
+    SWMRCTL_BIN="$asan_build/tools/swmrctl/swmrctl" \
     REPAIRING_SUBSCRIBER_BIN="$asan_build/docs/examples/example_repairing_subscriber" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider "$root"/tests/e2e
 echo "sanitize: clean"
