@@ -8,18 +8,25 @@
 
 namespace swmrd::daemon {
 
-FileEvents::FileEvents(const std::string& path) {
-    fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (fd_ < 0)
-        return;
-    watch_ = inotify_add_watch(fd_, path.c_str(),
-                               IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF |
-                                   IN_DELETE_SELF);
-}
+FileEvents::FileEvents() : fd_(inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {}
 
 FileEvents::~FileEvents() {
     if (fd_ >= 0)
         close(fd_);
+}
+
+bool FileEvents::follow(const std::string& path) {
+    if (fd_ < 0)
+        return false;
+    // Added again even for the same path: it may be another file there now.
+    const int watch = inotify_add_watch(fd_, path.c_str(),
+                                        IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF |
+                                            IN_DELETE_SELF);
+    if (watch_ >= 0 && watch_ != watch)
+        inotify_rm_watch(fd_, watch_);
+    watch_ = watch;
+    path_ = path;
+    return active();
 }
 
 bool FileEvents::wait(std::chrono::microseconds timeout, int wake_fd) {
@@ -29,11 +36,18 @@ bool FileEvents::wait(std::chrono::microseconds timeout, int wake_fd) {
                          static_cast<long>((timeout - seconds).count() * 1000)};
     if (ppoll(fds, 2, &limit, nullptr) <= 0 || !(fds[1].revents & POLLIN))
         return false;
-    // Drained before the caller polls: a write after this read wakes the next wait.
+    // Drained before the caller polls: a write after this read wakes the next wait. Only
+    // events of the file followed now count (not the end of a watch of the one before).
     alignas(inotify_event) char buffer[4096];
-    while (read(fd_, buffer, sizeof buffer) > 0) {
+    bool written = false;
+    for (ssize_t got; (got = read(fd_, buffer, sizeof buffer)) > 0;) {
+        for (ssize_t at = 0; at < got;) {
+            const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
+            written = written || event->wd == watch_;
+            at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+        }
     }
-    return true;
+    return written;
 }
 
 } // namespace swmrd::daemon

@@ -60,7 +60,7 @@ double unix_time_now() {
 FileRun::FileRun(RunContext& context, core::SwmrFile file, std::string run_id)
     : context_(context), file_(std::move(file)), run_id_(std::move(run_id)),
       source_(file_, source_options(context.spec)),
-      messages_(source_, context.spec, run_id_, file_.path()), events_(file_.path()) {
+      messages_(source_, context.spec, run_id_, file_.path()) {
     // A raw read that cannot be decoded fails before anything is sent. (Where a frame shape
     // is not known yet, whether its chunks hold one frame is not either: start decides.)
     if (source_.layout_known())
@@ -231,11 +231,12 @@ void FileRun::drop_frame(std::uint64_t index) {
 // a fallback, once events have proven to come for this file); without, for `interval`.
 void FileRun::wait_for_writer(std::chrono::microseconds interval) {
     woke_on_event_ = false;
-    if (!events_.active() || context_.wake_fd < 0) {
+    auto* events = context_.file_events;
+    if (events == nullptr || !events->active() || context_.wake_fd < 0) {
         context_.sleep(interval);
         return;
     }
-    if (!events_.wait(events_proven_ ? std::max(interval, event_fallback_interval) : interval,
+    if (!events->wait(events_proven_ ? std::max(interval, event_fallback_interval) : interval,
                       context_.wake_fd))
         return;
     woke_on_event_ = true;

@@ -1,7 +1,6 @@
 #pragma once
 // One run: one file of a watch, from its `start` message through its frames to its `end`.
 
-#include "file_events.hpp"
 #include "frame_messages.hpp"
 #include "run_context.hpp"
 
@@ -63,7 +62,6 @@ private:
     bool dropping_ = false;  // drop delivery: the budget stayed full past the patience
     bool warned_ = false;
     std::vector<OutgoingMessage> ready_messages_; // a batch on its way to the publisher
-    FileEvents events_;
     core::Clock::time_point last_poll_{};
     bool woke_on_event_ = false;
     // An event was followed by new frames: this file's writes come with events, so the timed

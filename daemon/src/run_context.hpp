@@ -2,6 +2,7 @@
 // What a run borrows from its watch: where messages go, how memory is bounded, and how to
 // notice a stop.
 
+#include "file_events.hpp"
 #include "inflight_budget.hpp"
 #include "publisher.hpp"
 #include "watch_counters.hpp"
@@ -35,6 +36,8 @@ struct RunContext {
     std::function<void(const proto::EndHeader&)> on_end;
     // Readable once the watch is asked to stop: a run waiting for its file's events wakes.
     int wake_fd = -1;
+    // The watch's events of the file the run reads (following it already), if any.
+    FileEvents* file_events = nullptr;
 };
 
 double unix_time_now();

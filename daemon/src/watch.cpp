@@ -1,7 +1,6 @@
 #include "watch.hpp"
 
 #include "directory_events.hpp"
-#include "file_events.hpp"
 #include "file_run.hpp"
 #include "run_id.hpp"
 
@@ -203,7 +202,7 @@ void Watch::run() {
         try {
             // Watched before the try, so the writer's switch to SWMR mode wakes the retry
             // even when it lands between the try and the wait.
-            FileEvents writes(candidate->path);
+            file_events_.follow(candidate->path);
             auto file = core::SwmrFile::try_open(candidate->path, &why);
             if (!file) {
                 const auto now = std::chrono::steady_clock::now();
@@ -224,7 +223,7 @@ void Watch::run() {
                     selector.mark(*candidate, FileState::failed);
                     opening = false;
                 }
-                if (writes.wait(retry_open_interval, stop_fd_))
+                if (file_events_.wait(retry_open_interval, stop_fd_))
                     sleep_for(min_open_retry_gap); // the writer's burst of writes is one retry
                 continue;
             }
@@ -278,7 +277,8 @@ RunContext Watch::run_context() {
                       },
                       {},
                       {},
-                      stop_fd_};
+                      stop_fd_,
+                      &file_events_};
 }
 
 // A run's context also remembers the run for fetching, from its start to its end.

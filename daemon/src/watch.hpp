@@ -3,6 +3,7 @@
 // (start, frames, end), from launch until it is stopped. Control requests talk to it only
 // through request_stop() and status(); they never touch its HDF5 handles.
 
+#include "file_events.hpp"
 #include "file_run.hpp"
 #include "file_selector.hpp"
 #include "inflight_budget.hpp"
@@ -106,6 +107,7 @@ private:
 
     // Readable once a stop is requested: wakes a wait on the file's folder at once.
     int stop_fd_ = -1;
+    FileEvents file_events_; // of the file being opened or run (the watch thread's)
     std::thread thread_;
 };
 
