@@ -34,7 +34,9 @@ bool FileEvents::wait(std::chrono::microseconds timeout, int wake_fd) {
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
     const timespec limit{static_cast<time_t>(seconds.count()),
                          static_cast<long>((timeout - seconds).count() * 1000)};
-    if (ppoll(fds, 2, &limit, nullptr) <= 0 || !(fds[1].revents & POLLIN))
+    // A stop comes first, whatever else is pending.
+    if (ppoll(fds, 2, &limit, nullptr) <= 0 || (fds[0].revents & POLLIN) ||
+        !(fds[1].revents & POLLIN))
         return false;
     // Drained before the caller polls: a write after this read wakes the next wait. Only
     // events of the file followed now count (not the end of a watch of the one before).
