@@ -113,6 +113,8 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
         bool data_short = false;
         auto data_short_since = last_frame_at;
         for (;;) {
+            // Whether the next poll waits for the writer's next write first.
+            bool wait_first = false;
             if (auto reason = context_.stop_reason()) {
                 outcome.reason = *reason;
                 break;
@@ -134,6 +136,8 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
                 // Sending may have taken longer than the timeout (a slow subscriber in
                 // lossless delivery): the timeout counts from now, when the run waits again.
                 keys.restart_timeout(last_frame_at);
+                // Caught up, with events that come: a poll now would find nothing new.
+                wait_first = events_proven_ && next_ >= poll.readable;
             } else if (poll.readable > next_) {
                 // The keys ran ahead of the data: wait for it as long as for a key.
                 if (!data_short) {
@@ -167,6 +171,8 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
                     break;
                 }
             }
+            if (wait_first)
+                wait_for_writer(interval);
             if (!context_.stop_reason()) {
                 polled_at = last_poll_ = core::Clock::now();
                 poll = keys.poll();
