@@ -30,7 +30,8 @@ constexpr auto long_poll_interval = std::chrono::milliseconds(5);
 FetchServer::FetchServer(zmq::context_t& context, const std::string& endpoint,
                          const RunRegistry& runs, InflightBudget& budget,
                          std::chrono::milliseconds peer_timeout)
-    : socket_(context, zmq::socket_type::router), runs_(runs), budget_(budget) {
+    : socket_(context, zmq::socket_type::router), runs_(runs), budget_(budget),
+      turn_bytes_(std::max<std::uint64_t>(1, std::min(turn_bytes, budget.limit() / 8))) {
     // A client that went away makes a send fail at once instead of vanishing in ZeroMQ.
     socket_.set(zmq::sockopt::router_mandatory, 1);
     socket_.set(zmq::sockopt::linger, 0);
@@ -69,7 +70,7 @@ void FetchServer::run() {
         auto now = Clock::now();
         auto wake = now + std::chrono::milliseconds(100);
         for (const auto& [identity, client] : clients_) {
-            if (!client.output.empty())
+            if (!client.output.empty() || held_back(client))
                 wake = std::min(wake, now + std::chrono::milliseconds(2));
             else if (!client.requests.empty())
                 wake = std::min(wake, client.requests.front().not_before);
@@ -85,7 +86,7 @@ void FetchServer::run() {
             auto& client = it->second;
             bool alive = flush(client);
             if (alive && client.output.empty() && !client.requests.empty() &&
-                now >= client.requests.front().not_before)
+                now >= client.requests.front().not_before && !held_back(client))
                 alive = serve_turn(client) && flush(client);
             if (!alive) {
                 queued_ -= client.requests.size();
@@ -216,12 +217,12 @@ bool FetchServer::serve_turn(Client& client) {
         // goes out whatever its size.
         const auto room = fetch.max_bytes ? *fetch.max_bytes - std::min(*fetch.max_bytes,
                                                                          request.payload)
-                                          : turn_bytes;
-        const bool request_full = fetch.max_bytes && room < turn_bytes;
+                                          : turn_bytes_;
+        const bool request_full = fetch.max_bytes && room < turn_bytes_;
         std::uint64_t bytes = 0;
         const auto count = reader.frames_within(
             request.next, std::min({wanted, frontier - request.next, turn_frames}),
-            std::min(room, turn_bytes), request.frames == 0 || !request_full, bytes);
+            std::min(room, turn_bytes_), request.frames == 0 || !request_full, bytes);
         if (count == 0) { // the next frame would pass max_bytes
             finish(&*record, frontier);
             return true;
@@ -286,8 +287,33 @@ void FetchServer::queue(Client& client, OutgoingMessage& message) {
     parts.emplace_back(message.topic.data(), message.topic.size());
     parts.emplace_back(message.header.data(), message.header.size());
     for (auto& payload : message.payload)
-        parts.push_back(std::move(payload));
+        parts.push_back(held_by(client, std::move(payload)));
     client.output.push_back(std::move(parts));
+}
+
+// The same bytes, counted in the client's `held` until ZeroMQ releases them.
+zmq::message_t FetchServer::held_by(Client& client, zmq::message_t payload) {
+    struct Held {
+        zmq::message_t payload; // keeps its block alive
+        std::shared_ptr<std::atomic<std::uint64_t>> held;
+    };
+    const auto size = payload.size();
+    auto* hold = new Held{std::move(payload), client.held};
+    hold->held->fetch_add(size);
+    return zmq::message_t(
+        hold->payload.data(), size,
+        [](void*, void* hint) {
+            auto* released = static_cast<Held*>(hint);
+            released->held->fetch_sub(released->payload.size());
+            delete released;
+        },
+        hold);
+}
+
+// Two turns' worth of this client's answers are still unwritten: it is not reading them.
+// (Two, not one: a client that reads has the next turn built while the last is written.)
+bool FetchServer::held_back(const Client& client) const {
+    return client.held->load() >= 2 * turn_bytes_;
 }
 
 // Hands the client's answers to ZeroMQ until its pipe is full. False when it is gone.

@@ -5,7 +5,7 @@
 // Fetches never stall the live stream: they read in turns of at most a few frames or MiB,
 // taking turns between clients and leaving HDF5 to the watches in between; their payloads
 // count in a budget of their own (a quarter of max_inflight); a client that does not read
-// its answers holds at most one turn's frames and is served again once it has read them. A
+// its answers holds about three turns' worth and is served again once it has read them. A
 // long poll (`wait`) parks its request and looks again every few milliseconds. Past the
 // limits below a request is answered `busy`.
 
@@ -71,6 +71,11 @@ private:
         std::string identity;
         std::deque<Request> requests;
         std::deque<Multipart> output; // built, not yet taken by ZeroMQ
+        // Payload bytes built for this client that ZeroMQ has not written to its connection
+        // yet: a client that stops reading is served no further turn while two turns' worth
+        // waits, so it holds about three turns of the budget, not all of it.
+        std::shared_ptr<std::atomic<std::uint64_t>> held =
+            std::make_shared<std::atomic<std::uint64_t>>(0);
     };
 
     void run();
@@ -82,6 +87,8 @@ private:
                std::optional<std::uint64_t> frontier,
                std::optional<proto::FetchError> error = std::nullopt);
     void queue(Client& client, OutgoingMessage& message);
+    static zmq::message_t held_by(Client& client, zmq::message_t payload);
+    bool held_back(const Client& client) const;
     bool flush(Client& client);
     FetchReader& reader_of(const RunRecord& record);
     void close_idle_readers();
@@ -90,6 +97,10 @@ private:
     std::string bound_;
     const RunRegistry& runs_;
     InflightBudget& budget_;
+    // A turn's bytes, at most: also what a client that stops reading may leave unwritten
+    // before it is served no more. An eighth of the fetch budget at most, so that a few such
+    // clients cannot hold all of it.
+    const std::uint64_t turn_bytes_;
     std::map<std::string, Client> clients_;
     std::size_t queued_ = 0;
     std::list<std::unique_ptr<FetchReader>> readers_; // most recently used first

@@ -230,14 +230,16 @@ def test_a_client_that_goes_away_mid_answer_and_twenty_at_once(start_daemon, tmp
                                                  "512x1024"), timeout="5s")
     run = start.header["run"]
     baseline = daemon.rss_bytes()
-    # Gone before its answer is read.
+    # Gone in the middle of its answer: after its first frame came, with 39 to go.
     for _ in range(3):
         quitter = daemon.fetcher()
         quitter.send(watch="det", run=run, **{"from": 0}, count=40)
+        assert quitter.socket.poll(20_000), "no answer began"
         quitter.close()
     fetchers = [daemon.fetcher() for _ in range(20)]
     for fetcher in fetchers:
         fetcher.send(watch="det", run=run, **{"from": 0}, count=40)
+    largest = daemon.rss_bytes()
     for fetcher in fetchers:
         got, closing = [], None
         while closing is None or closing["next"] < 40:
@@ -245,10 +247,101 @@ def test_a_client_that_goes_away_mid_answer_and_twenty_at_once(start_daemon, tmp
                 fetcher.send(watch="det", run=run, **{"from": closing["next"]}, count=40)
             frames, closing = fetcher.answer(timeout=60)
             got += frames
+            largest = max(largest, daemon.rss_bytes())  # while the others still wait
         assert [m.header["index"] for m in got] == list(range(40))
         fetcher.close()
-    # 20 clients asking for 40 MiB each: held to the fetch share of max_inflight (16 MiB).
+    # 20 clients asking for 40 MiB each: held to the fetch share of max_inflight (16 MiB),
+    # all along.
     daemon.assert_memory_within(baseline, 64 * 2**20 + 32 * 2**20)
+    if largest - baseline > 64 * 2**20 + 32 * 2**20 and not os.environ.get("SWMRD_SANITIZER"):
+        raise AssertionError(f"RSS grew by {(largest - baseline) / 2**20:.0f} MiB while fetching")
+
+
+def test_a_client_that_stops_reading_holds_little_and_no_one_else_waits(start_daemon,
+                                                                        tmp_path):
+    # A short fetch share (16 MiB / 4) and a long peer_timeout: were the stalled client to
+    # hold the whole share, the other would wait a minute for it to be cut off.
+    daemon = fetch_daemon(start_daemon, tmp_path, max_inflight="16MiB", peer_timeout="60s")
+    path = tmp_path / "big.h5"
+    start, *_ = live_run(daemon, path, sim_args=("--scan-shape", 40, "--frame-shape",
+                                                 "512x1024"), timeout="5s")
+    run = start.header["run"]
+    stalled = daemon.context.socket(zmq.DEALER)
+    stalled.setsockopt(zmq.RCVHWM, 2)
+    stalled.setsockopt(zmq.RCVBUF, 65536)
+    stalled.setsockopt(zmq.LINGER, 0)
+    stalled.connect(daemon.fetch_endpoint)
+    for request in range(64):
+        stalled.send(msgpack.packb({"cmd": "fetch", "id": request, "watch": "det", "run": run,
+                                    "from": 0, "count": 40}))
+    assert stalled.poll(20_000), "the stalled client's answers never began"
+    other = daemon.fetcher()
+    frames, closing = other.fetch(watch="det", run=run, **{"from": 3}, count=2)
+    assert closing["ok"] and [m.header["index"] for m in frames] == [3, 4]
+    other.close()
+    stalled.close()
+
+
+def test_runs_that_ended_every_way_are_fetched(start_daemon, tmp_path):
+    daemon = fetch_daemon(start_daemon, tmp_path)
+    ended = {}
+    # timeout: the writer stops without setting finished.
+    path = tmp_path / "timeout.h5"
+    sub = daemon.subscriber("t/")
+    sub.wait_ready()
+    assert daemon.request("start", watch=watch_spec("t", path, timeout="300ms"))["ok"]
+    run_sim(path, "--scan-shape", 12, "--frames", 5, "--no-finished")
+    start, *frames, end = sub.run("t")
+    sub.close()
+    ended["timeout"] = (start, frames, end)
+    # stopped mid-scan, and shutdown: a slow writer, stopped by `stop` or by the daemon.
+    for name, how in [("s", "stop")]:
+        path = tmp_path / f"{name}.h5"
+        sub = daemon.subscriber(name + "/")
+        sub.wait_ready()
+        assert daemon.request("start", watch=watch_spec(name, path))["ok"]
+        writer = run_sim(path, "--scan-shape", 1000, "--rate", 50, wait=False)
+        start = sub.next(kinds=("start",))
+        first = [sub.next(kinds=("frame",)) for _ in range(3)]
+        assert daemon.request(how, watch=name)["ok"]
+        rest = sub.run(name)
+        writer.kill()
+        writer.wait()
+        ended["stopped"] = (start, first + rest[:-1], rest[-1])
+        sub.close()
+    fetcher = daemon.fetcher()
+    for reason, (start, frames, end) in ended.items():
+        assert end.header["reason"] == reason
+        run = start.header["run"]
+        runs = {r["run"]: r for r in daemon.request("runs", watch=end.header["watch"])["runs"]}
+        assert runs[run]["state"] == "ended" and runs[run]["reason"] == reason
+        got, closing = fetcher.fetch(watch=end.header["watch"], run=run, **{"from": 0},
+                                     count=len(frames))
+        assert closing["ok"] and closing["state"] == "ended" and closing["reason"] == reason
+        for fetched, live in zip(got, frames):
+            same_frame(fetched, live)
+        assert len(got) == len(frames) > 0
+    fetcher.close()
+
+
+def test_too_many_requests_from_one_client_are_answered_busy(start_daemon, tmp_path):
+    daemon = fetch_daemon(start_daemon, tmp_path)
+    path = tmp_path / "scan.h5"
+    start, *_ = live_run(daemon, path)
+    run = start.header["run"]
+    fetcher = daemon.fetcher()
+    # Long polls past the run's frames: each stays in progress until its wait ends.
+    ids = [fetcher.send(watch="det", run=run, **{"from": 1000}, count=1, wait=30)
+           for _ in range(65)]
+    frames, closing = fetcher.answer(timeout=20)
+    assert frames == [] and closing["id"] == ids[-1] and closing["ok"] is False
+    assert closing["error"]["code"] == "busy", closing
+    fetcher.close()
+    # The others are still waited on, and a new client is served at once.
+    other = daemon.fetcher()
+    got, closing = other.fetch(watch="det", run=run, **{"from": 0}, count=2)
+    assert closing["ok"] and len(got) == 2
+    other.close()
 
 
 def open_paths(pid):
