@@ -7,7 +7,7 @@ import h5py
 import numpy as np
 import pytest
 
-from harness import check_run, finish, run_sim, watch_spec
+from harness import check_run, expected_frame, finish, run_sim, watch_spec
 
 
 def follow(start_daemon, tmp_path, sim_args, spec_extra=None, **watch_fields):
@@ -196,6 +196,32 @@ def test_a_raw_read_decodes_bitshuffle_lz4_frames_written_as_an_eiger_writes_the
     assert len(got) == 6
     for i, message in enumerate(got):
         assert np.array_equal(message.array(0).reshape(64, 96), frames[i]), i
+
+
+@pytest.mark.skipif(not h5py.h5z.filter_avail(32008),
+                    reason="needs the Bitshuffle HDF5 plugin (Debian package bitshuffle, "
+                           "which deploy/install-deps.sh installs)")
+def test_a_raw_read_decodes_bitshuffle_lz4_frames_written_live_by_swmr_sim(start_daemon,
+                                                                           tmp_path):
+    # swmr-sim writes as an Eiger does, while the daemon follows: each frame's chunk
+    # encoded by the plugin and written directly. A raw read hands out the pattern.
+    path = tmp_path / "scan.h5"
+    _, _, messages = follow(start_daemon, tmp_path,
+                            ["--scan-shape", 8, "--compression", "bitshuffle",
+                             "--frame-shape", "64x96"],
+                            finished="/entry/finished")
+    start, _, _ = check_run(messages, "det", 8, frame_shape=(64, 96), reason="finished")
+    assert start.header["datasets"][0]["encoding"] == "raw"
+    # The stored chunks are the ones the plugin makes of the same frames through h5py.
+    frames = np.stack([expected_frame(0, i, (64, 96), "<u2") for i in range(8)])
+    pipeline, chunks = bitshuffle_lz4_chunks(frames)
+    with h5py.File(path, "r") as f:
+        dataset = f["/entry/data/data"]
+        filter_id, _, cd_values, _ = dataset.id.get_create_plist().get_filter(0)
+        assert (filter_id, cd_values) == (pipeline[0], pipeline[2])  # {major, minor, 2, 0, 2}
+        for i, chunk in enumerate(chunks):
+            mask, stored = dataset.id.read_direct_chunk((i, 0, 0))
+            assert mask == 0 and stored == chunk, i
 
 
 def test_not_hdf5_file_ends_with_error(start_daemon, tmp_path):

@@ -25,6 +25,7 @@ TEST_CASE("help documents every option and exits 0") {
         CAPTURE(option);
         CHECK(result.out.find(option) != std::string::npos);
     }
+    CHECK(result.out.find("bitshuffle: Bitshuffle/LZ4 (filter 32008") != std::string::npos);
 }
 
 TEST_CASE("bad options exit 2 with a message naming the option") {
@@ -54,6 +55,8 @@ TEST_CASE("bad options exit 2 with a message naming the option") {
         {{"--file", path, "--interleave", "11"}, "--interleave: 11 datasets is more than"},
         {{"--file", path, "--compression", "lz4", "--direct-chunk-filter", "32008"},
          "--direct-chunk-filter: cannot be combined with --compression"},
+        {{"--file", path, "--compression", "bitshuffle", "--chunk-frames", "2"},
+         "--compression: bitshuffle writes one frame per chunk"},
         {{"--file", path, "--direct-chunk-filter", "32008:1,x"},
          "--direct-chunk-filter: expected a non-negative integer"},
         {{"--file", path, "--direct-chunk-filter", "0"},

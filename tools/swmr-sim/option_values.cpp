@@ -160,8 +160,11 @@ Compression parse_compression(std::string_view option, std::string_view text) {
     if (text == "deflate") {
         return Compression::deflate;
     }
-    fail(option,
-         "unknown compression '" + std::string(text) + "' (expected none, lz4, blosc or deflate)");
+    if (text == "bitshuffle") {
+        return Compression::bitshuffle;
+    }
+    fail(option, "unknown compression '" + std::string(text) +
+                     "' (expected none, lz4, blosc, deflate or bitshuffle)");
 }
 
 std::string parse_file_name(std::string_view option, std::string_view text) {
@@ -203,6 +206,10 @@ void validate(SimOptions& options, bool frames_given, bool datasets_given) {
     if (options.direct_chunk_filter && options.chunk_frames != 1) {
         fail("--direct-chunk-filter", "writes one frame per chunk: it cannot be combined with "
                                       "--chunk-frames");
+    }
+    if (options.compression == Compression::bitshuffle && options.chunk_frames != 1) {
+        fail("--compression", "bitshuffle writes one frame per chunk, as Eiger does: it cannot be "
+                              "combined with --chunk-frames");
     }
     if (options.direct_chunk_filter && options.compression != Compression::none) {
         fail("--direct-chunk-filter", "cannot be combined with --compression");

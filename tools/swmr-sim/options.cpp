@@ -137,8 +137,12 @@ void define_chunk_and_timing_options(CLI::App& app, Given& given) {
     add_value(
         app, "--compression", "C",
         [&](auto& option, auto& text) { o.compression = parse_compression(option, text); },
-        "none, lz4 (filter 32004), blosc (32001) or deflate (default none);\n"
-        "lz4 and blosc need the HDF5 filter plugins")
+        "none, lz4 (filter 32004), blosc (32001), deflate or bitshuffle\n"
+        "(default none); lz4 and blosc need the HDF5 filter plugins.\n"
+        "bitshuffle: Bitshuffle/LZ4 (filter 32008, cd_values block size 0\n"
+        "= default, 2 = LZ4) as Eiger and Jungfrau write it: each frame's\n"
+        "chunk is encoded by the Bitshuffle plugin (Debian package\n"
+        "bitshuffle) and written with H5Dwrite_chunk; one frame per chunk")
         ->group(chunks);
     add_value(
         app, "--direct-chunk-filter", "ID[:cd1,cd2,...]",

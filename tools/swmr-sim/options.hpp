@@ -13,7 +13,9 @@ namespace swmrd::sim {
 
 enum class Layout { generic, areadetector, gda };
 
-enum class Compression { none, lz4, blosc, deflate };
+// bitshuffle: Bitshuffle/LZ4 (filter 32008) as Eiger and Jungfrau write it, each frame's
+// chunk encoded by the plugin and written with H5Dwrite_chunk (bitshuffle_chunks.hpp).
+enum class Compression { none, lz4, blosc, deflate, bitshuffle };
 
 // A NumPy-style element type: kind 'u', 'i' or 'f', item size in bytes, byte order.
 struct DType {

@@ -1,5 +1,6 @@
 #include "writer.hpp"
 
+#include "data_filters.hpp"
 #include "frame_fill.hpp"
 #include "pattern.hpp"
 #include "sim_error.hpp"
@@ -15,10 +16,7 @@ namespace swmrd::sim {
 
 namespace {
 
-constexpr H5Z_filter_t lz4_filter = 32004;
-constexpr H5Z_filter_t blosc_filter = 32001;
 constexpr hsize_t key_chunk_points = 1024;
-constexpr unsigned deflate_level = 4;
 
 hid_t file_type_of(const DType& dtype) {
     const bool be = dtype.big_endian;
@@ -71,7 +69,7 @@ double unix_time_now() {
 SimWriter::SimWriter(SimOptions options)
     : options_(std::move(options)), paths_(dataset_paths(options_)),
       file_type_(file_type_of(options_.dtype)) {
-    check_filters_available();
+    require_filter_plugin(options_.compression);
     if (!options_.key_times_file.empty()) {
         key_times_.reset(std::fopen(options_.key_times_file.c_str(), "a"));
         if (!key_times_) {
@@ -95,6 +93,12 @@ SimWriter::SimWriter(SimOptions options)
     data_count_.insert(data_count_.end(), options_.frame_shape.begin(), options_.frame_shape.end());
 
     create_file();
+    if (options_.compression == Compression::bitshuffle) {
+        // One frame per chunk (validate() rules out --chunk-frames): the chunk is data_count_.
+        bitshuffle_ = std::make_unique<BitshuffleChunkEncoder>(
+            data_creation_properties(paths_.data.front()).get(), file_type_,
+            std::vector<hsize_t>(data_count_.begin(), data_count_.end()));
+    }
     const auto points = options_.scan_points();
     for (std::size_t d = 0; d < paths_.data.size(); ++d) {
         // An interleaved dataset holds every N-th point of the scan, starting at d.
@@ -109,26 +113,6 @@ SimWriter::SimWriter(SimOptions options)
         create_finished();
     }
     check(H5Fstart_swmr_write(file_.get()), "starting SWMR writing");
-}
-
-void SimWriter::check_filters_available() const {
-    const auto require = [](H5Z_filter_t id, const char* name) {
-        if (H5Zfilter_avail(id) <= 0) {
-            H5Eclear2(H5E_DEFAULT);
-            throw SimError(std::string("--compression ") + name + " needs HDF5 filter " +
-                           std::to_string(id) + " (" + name +
-                           "), which this HDF5 cannot load: install its filter plugin "
-                           "(/usr/lib/x86_64-linux-gnu/hdf5/serial/plugins, or set "
-                           "HDF5_PLUGIN_PATH)");
-        }
-    };
-    if (options_.compression == Compression::lz4) {
-        require(lz4_filter, "lz4");
-    } else if (options_.compression == Compression::blosc) {
-        require(blosc_filter, "blosc");
-    } else if (options_.compression == Compression::deflate) {
-        require(H5Z_FILTER_DEFLATE, "deflate");
-    }
 }
 
 void SimWriter::create_file() {
@@ -155,23 +139,7 @@ H5Handle SimWriter::data_creation_properties(const std::string& path) const {
               what + " (filter " + std::to_string(direct->id) + ")");
         return dcpl;
     }
-    switch (options_.compression) {
-    case Compression::lz4:
-        check(H5Pset_filter(dcpl.get(), lz4_filter, H5Z_FLAG_MANDATORY, 0, nullptr), what);
-        break;
-    case Compression::blosc: {
-        // Slots 0-3 (versions, type size, chunk size) are filled by the plugin's set_local;
-        // then level 5, byte shuffle, blosclz.
-        const unsigned cd_values[] = {0, 0, 0, 0, 5, 1, 0};
-        check(H5Pset_filter(dcpl.get(), blosc_filter, H5Z_FLAG_MANDATORY, 7, cd_values), what);
-        break;
-    }
-    case Compression::deflate:
-        check(H5Pset_deflate(dcpl.get(), deflate_level), what);
-        break;
-    case Compression::none:
-        break;
-    }
+    add_compression_filter(dcpl.get(), options_.compression, what);
     return dcpl;
 }
 
@@ -319,7 +287,14 @@ void SimWriter::write_data(Target& target, std::uint64_t dataset_number, std::ui
     }
     fill_frame(frame_buffer_, options_.dtype, dataset_number, index);
     std::copy(scan_position_.begin(), scan_position_.end(), data_start_.begin());
-    if (options_.direct_chunk_filter) {
+    if (bitshuffle_) {
+        // As Eiger writes: the frame compressed by the filter, stored as it came out of it.
+        const auto chunk = bitshuffle_->encode(frame_buffer_);
+        check(H5Dwrite_chunk(target.dataset.get(), H5P_DEFAULT, 0, data_start_.data(), chunk.size(),
+                             chunk.data()),
+              "writing the Bitshuffle chunk of frame " + std::to_string(index) + " to " +
+                  target.path);
+    } else if (options_.direct_chunk_filter) {
         check(H5Dwrite_chunk(target.dataset.get(), H5P_DEFAULT, 0, data_start_.data(),
                              frame_buffer_.size(), frame_buffer_.data()),
               "writing the chunk of frame " + std::to_string(index) + " to " + target.path);

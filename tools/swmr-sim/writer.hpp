@@ -7,6 +7,7 @@
 // batch per flush): a key written earlier could reach the file before its data through a
 // cache eviction, and a SWMR reader would then read fill values as a frame.
 
+#include "bitshuffle_chunks.hpp"
 #include "hdf5_handle.hpp"
 #include "layout.hpp"
 #include "options.hpp"
@@ -45,7 +46,6 @@ private:
         void operator()(std::FILE* file) const noexcept { std::fclose(file); }
     };
 
-    void check_filters_available() const;
     void create_file();
     Target create_data(const std::string& path, hsize_t scan_rows);
     Target create_key(const std::string& path);
@@ -73,6 +73,7 @@ private:
     H5Handle finished_;
     H5Handle frame_space_;
     std::vector<std::byte> frame_buffer_;
+    std::unique_ptr<BitshuffleChunkEncoder> bitshuffle_; // for --compression bitshuffle
     std::vector<hsize_t> scan_position_;
     std::vector<hsize_t> data_start_;
     std::vector<hsize_t> data_count_;
