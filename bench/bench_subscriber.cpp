@@ -138,8 +138,10 @@ int main(int argc, char** argv) {
         for (const auto& [index, time] : times)
             out << index << ' ' << time << '\n';
     }
-    std::printf("{\"frames\": %llu, \"bytes\": %llu, \"seconds\": %.6f}\n",
+    // first and last (Unix seconds) let several subscribers' figures be put together.
+    std::printf("{\"frames\": %llu, \"bytes\": %llu, \"seconds\": %.6f, \"first\": %.6f, "
+                "\"last\": %.6f}\n",
                 static_cast<unsigned long long>(frames), static_cast<unsigned long long>(bytes),
-                last - first);
+                last - first, first, last);
     return 0;
 }
