@@ -67,6 +67,27 @@ def bench_watches(tools, work, table, frames, watches=4):
                   aggregate / watches, "an equal share", "reported")
 
 
+def bench_bitshuffle(tools, work, table, frames):
+    """Eiger-style Bitshuffle/LZ4 2 MiB frames: decoded by the daemon (a raw read through the
+    plugin) next to the stored chunks passed through (`encoding: chunk`) from the same file."""
+    path = work / "bitshuffle.h5"
+    sim(tools, path, "--scan-shape", frames, "--frame-shape", "1024x1024", "--dtype", "u2",
+        "--compression", "bitshuffle", "--flush-every", 50, "--fixed")
+    decoded = stream_files(tools, work, [path])[0]
+    daemon = Daemon(tools, work)
+    sub = subscribe(tools, daemon, "chunks", work)
+    daemon.request("start", watch=spec("chunks", path, encoding="chunk"))
+    passed = result_of(sub)
+    daemon.stop()
+    assert decoded["frames"] == passed["frames"] == frames, (decoded, passed)
+    frame_mb = 1024 * 1024 * 2 / 1e6
+    table.add(f"11. Bitshuffle/LZ4 raw ({frames} x 2 MiB)", frames * frame_mb / decoded["seconds"],
+              "MB/s", frames * frame_mb / passed["seconds"], "chunk pass-through, same frames",
+              "reported (decoded MB/s)")
+    table.add("   stored bytes per frame", passed["bytes"] / frames / 1e3, "kB", frame_mb * 1e3,
+              "the decoded frame", "(compression)")
+
+
 def median(values):
     ordered = sorted(values)
     middle = len(ordered) // 2

@@ -15,7 +15,8 @@ from pathlib import Path
 from benchkit import Table, Tools, machine
 from figures_fetch import bench_fetch, bench_independent, bench_repair
 from figures_latency import bench_idle, bench_idle_folder, bench_latency, bench_memory
-from figures_stream import bench_fanout, bench_large, bench_small, bench_watches
+from figures_stream import (bench_bitshuffle, bench_fanout, bench_large, bench_small,
+                            bench_watches)
 
 
 def main():
@@ -24,7 +25,7 @@ def main():
     parser.add_argument("--build", default="build")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--only", nargs="*", default=None,
-                        help="large watches small latency memory idle folder fanout fetch "
+                        help="large watches bitshuffle small latency memory idle folder fanout fetch "
                         "repair independent")
     args = parser.parse_args()
     tools = Tools(args.build)
@@ -38,7 +39,7 @@ def main():
     print("parameters:", ", ".join(f"{k}={v}" for k, v in params.items()))
     print()
     table = Table()
-    only = set(args.only or ["large", "watches", "small", "latency", "memory", "idle", "folder", "fanout",
+    only = set(args.only or ["large", "watches", "bitshuffle", "small", "latency", "memory", "idle", "folder", "fanout",
                              "fetch", "repair", "independent"])
     work = Path(tempfile.mkdtemp(prefix="swmrd-bench-"))
     try:
@@ -46,6 +47,8 @@ def main():
             bench_large(tools, work, table, params["large"])
         if "watches" in only:
             bench_watches(tools, work, table, params["large"])
+        if "bitshuffle" in only:
+            bench_bitshuffle(tools, work, table, params["large"])
         if "small" in only:
             bench_small(tools, work, table, params["small"])
         if "latency" in only:
