@@ -3,6 +3,7 @@
 #include "check.hpp"
 #include "dtype.hpp"
 #include "filters.hpp"
+#include "stored_chunks.hpp"
 #include "flat_selection.hpp"
 #include "objects.hpp"
 #include "swmr_file_impl.hpp"
@@ -32,12 +33,16 @@ struct FrameReader::Impl {
     std::vector<hsize_t> max_dims;
     std::optional<FilterInfo> missing;
     bool frame_shape_known = true;
+    // Frames one per unfiltered chunk: each read as its stored chunk (stored_chunks.hpp).
+    bool read_as_stored = false;
+    std::vector<hsize_t> chunk_coordinates; // scratch for it
 
     std::string what() const { return "dataset " + info.path + " in " + file_path; }
     void set_frame_dims(const std::vector<hsize_t>& dims);
     void refresh();
     void require_extent(std::uint64_t end);
     void locate_chunk(std::uint64_t index);
+    bool read_stored(std::uint64_t first, std::uint64_t count, std::span<std::byte> out);
 };
 
 void FrameReader::Impl::refresh() {
@@ -74,6 +79,22 @@ void FrameReader::Impl::locate_chunk(std::uint64_t index) {
         chunk_offset[dim] = index % scan_extent[dim];
         index /= scan_extent[dim];
     }
+}
+
+// The chunk coordinates of frames [first, first + count), then their stored chunks. The
+// extent must hold them (the caller refreshed).
+bool FrameReader::Impl::read_stored(std::uint64_t first, std::uint64_t count,
+                                    std::span<std::byte> out) {
+    const auto rank = all_dims.size();
+    chunk_coordinates.assign(count * rank, 0);
+    for (std::uint64_t frame = 0; frame < count; ++frame) {
+        auto index = first + frame;
+        for (std::size_t dim = info.scan_rank; dim-- > 0;) {
+            chunk_coordinates[frame * rank + dim] = index % scan_extent[dim];
+            index /= scan_extent[dim];
+        }
+    }
+    return read_stored_chunks(dataset.get(), chunk_coordinates, rank, info.frame_bytes, out);
 }
 
 FrameReader::FrameReader(const SwmrFile& file, const std::string& dataset_path,
@@ -125,6 +146,7 @@ FrameReader::FrameReader(const SwmrFile& file, const std::string& dataset_path,
     const hsize_t one = 1;
     d.memory_space = check_handle<SpaceHandle>(H5Screate_simple(1, &one, nullptr), describe);
     d.chunk_offset.assign(extent.dims.size(), 0);
+    d.read_as_stored = d.info.one_frame_per_chunk && d.info.filters.empty();
 }
 
 // The frame's shape and what follows from it. A frame dimension still 0 that may grow means
@@ -199,6 +221,8 @@ void FrameReader::read(std::uint64_t first, std::uint64_t count, std::span<std::
     d.require_extent(end);
     const auto elements = count * d.frame_elements;
     if (elements == 0)
+        return;
+    if (d.read_as_stored && d.frame_shape_known && d.read_stored(first, count, out))
         return;
     const auto describe = [&] {
         return "reading frames " + std::to_string(first) + " to " + std::to_string(end - 1) +
