@@ -3,6 +3,8 @@
 #include "check.hpp"
 #include "swmr_file_impl.hpp"
 
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 namespace swmrd::core {
@@ -121,6 +123,10 @@ std::string refused_virtual_source(const SwmrFile& file, hid_t creation) {
         name.resize(static_cast<std::size_t>(size));
         if (name == ".")
             continue;
+        // HDF5 would look under this prefix first, where the check below does not.
+        if (const char* prefix = std::getenv("HDF5_VDS_PREFIX"); prefix != nullptr && *prefix)
+            return "maps " + name + ", and the daemon's environment sets HDF5_VDS_PREFIX, "
+                   "which could take it elsewhere";
         std::string why;
         if (!file.impl().allows(name, &why))
             return "maps " + file.impl().resolve(name) + ", which is not read: " + why;
@@ -145,10 +151,14 @@ std::string refused_external_storage(const SwmrFile& file, hid_t creation) {
             return "its external storage cannot be read";
         }
         const std::string stored(name.data());
+        if (const char* prefix = std::getenv("HDF5_EXTFILE_PREFIX"); prefix != nullptr && *prefix)
+            return "stores its values in the external file " + stored +
+                   ", and the daemon's environment sets HDF5_EXTFILE_PREFIX, which could take "
+                   "it elsewhere";
         std::string why;
-        if (!file.impl().allows(stored, &why))
-            return "stores its values in the external file " + file.impl().resolve(stored) +
-                   ", which is not read: " + why;
+        if (!file.impl().allows_external_storage(stored, &why))
+            return "stores its values in the external file " +
+                   file.impl().resolve_external_storage(stored) + ", which is not read: " + why;
     }
     return {};
 }

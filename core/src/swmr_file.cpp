@@ -168,7 +168,21 @@ std::string SwmrFile::Impl::resolve(const std::string& name) const {
 }
 
 bool SwmrFile::Impl::allows(const std::string& name, std::string* why) const {
-    const auto resolved = resolve(name);
+    return allows_resolved(resolve(name), why);
+}
+
+std::string SwmrFile::Impl::resolve_external_storage(const std::string& name) const {
+    const std::filesystem::path target(name);
+    std::error_code error;
+    const auto here = std::filesystem::current_path(error);
+    return (target.is_absolute() || error ? target : here / target).lexically_normal().string();
+}
+
+bool SwmrFile::Impl::allows_external_storage(const std::string& name, std::string* why) const {
+    return allows_resolved(resolve_external_storage(name), why);
+}
+
+bool SwmrFile::Impl::allows_resolved(const std::string& resolved, std::string* why) const {
     if (!allowed_files) {
         if (why != nullptr)
             *why = "a watch started by control reads only the file it was given";
@@ -209,9 +223,10 @@ void SwmrFile::confine(FileFilter allowed) {
     check(H5Pset_elink_cb(access.get(), check_external_link, impl_.get()), describe);
     // Relative names resolve from the file's folder, where the checks above looked.
     check(H5Pset_elink_prefix(access.get(), d.folder.c_str()), describe);
-    check(H5Pset_virtual_prefix(access.get(), d.folder.c_str()), describe);
-    // External raw storage too: HDF5 would resolve it from the working directory otherwise.
-    check(H5Pset_efile_prefix(access.get(), "${ORIGIN}"), describe);
+    // No virtual or external-storage prefix, though: HDF5 shares a dataset opened twice in a
+    // process and refuses a second open whose prefixes differ, and H5Drefresh reopens with
+    // the defaults, so a prefix here broke a second watch of the same file. The checks
+    // resolve those names as HDF5 does by default instead (objects.cpp).
     d.confined_links = std::move(access);
 }
 

@@ -19,8 +19,16 @@ struct SwmrFile::Impl {
     std::string folder;                 // of `path`, for relative link and source names
 
     // The other file `name` (as a link or mapping stores it) may be read; else `why`.
+    // Relative names resolve from the file's folder, as HDF5 looks for link targets and
+    // virtual sources first (no prefix is set, and none from the environment is accepted).
     bool allows(const std::string& name, std::string* why) const;
     std::string resolve(const std::string& name) const;
+    // The same for a dataset's external raw storage, whose relative names HDF5 resolves from
+    // the working directory.
+    bool allows_external_storage(const std::string& name, std::string* why) const;
+    std::string resolve_external_storage(const std::string& name) const;
+    // The file at `resolved` exists and the confinement allows it.
+    bool allows_resolved(const std::string& resolved, std::string* why) const;
 };
 
 inline hid_t file_id(const SwmrFile& file) {

@@ -15,6 +15,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -404,6 +406,20 @@ TEST_CASE("errors: a confined file follows links and virtual sources to the file
     std::int64_t last = 0;
     std::memcpy(&last, values.data() + 11 * 8, 8);
     CHECK(last == 11);
+
+    // A prefix from the environment would have HDF5 look elsewhere first: refused, saying so.
+    auto prefixed = open_file(linked);
+    prefixed.confine([](const std::string&, std::string*) { return true; });
+    setenv("HDF5_VDS_PREFIX", dir.path().c_str(), 1);
+    CHECK(error_of([&] { FrameReader(prefixed, "/virtual", 1); })
+              .find("the daemon's environment sets HDF5_VDS_PREFIX") != std::string::npos);
+    unsetenv("HDF5_VDS_PREFIX");
+    setenv("HDF5_EXTFILE_PREFIX", dir.path().c_str(), 1);
+    CHECK(error_of([&] { FrameReader(prefixed, "/external_storage", 1); })
+              .find("the daemon's environment sets HDF5_EXTFILE_PREFIX") != std::string::npos);
+    unsetenv("HDF5_EXTFILE_PREFIX");
+    CHECK(FrameReader(prefixed, "/virtual", 1).info().frame_shape ==
+          std::vector<std::uint64_t>{3});
 
     auto refusing = open_file(linked);
     refusing.confine([](const std::string&, std::string* why) {

@@ -344,3 +344,22 @@ def test_a_config_watch_is_trusted_to_follow_links(start_daemon, tmp_path):
     assert end.header["reason"] == "complete" and len(frames) == 4
     assert frames[2].array(0).tolist() == [[6, 7, 8]]
 
+
+
+def test_a_config_watch_and_a_control_watch_of_one_file_both_stream_it(start_daemon,
+                                                                        tmp_path):
+    # HDF5 shares a dataset opened twice in one process; the control watch's confinement
+    # once set access prefixes that the shared dataset refused after a refresh.
+    path = tmp_path / "scan.h5"
+    daemon = start_daemon(watches=[watch_spec("cfg", path, finished="/entry/finished")],
+                          allowed_roots=[str(tmp_path)])
+    assert daemon.request("start", watch=watch_spec("ctl", path,
+                                                    finished="/entry/finished"))["ok"]
+    subs = {name: daemon.subscriber(name + "/") for name in ("cfg", "ctl")}
+    for sub in subs.values():
+        sub.wait_ready()
+    run_sim(path, "--scan-shape", 30, "--rate", 200)
+    for name, sub in subs.items():
+        start, *frames, end = sub.run(name)
+        assert end.header["reason"] == "finished", (name, end.header)
+        assert [m.header["index"] for m in frames] == list(range(30)), name
