@@ -107,6 +107,11 @@ std::optional<SwmrFile> SwmrFile::try_open(const std::string& path, std::string*
     // watch for minutes (found by fuzzing). 20 attempts still ride out a flush in progress
     // (they span about 1 s) and fail a damaged file within seconds.
     check(H5Pset_metadata_read_attempts(access.get(), metadata_read_attempts), describe);
+    // No file lock: a reader that takes even a brief shared lock while its writer is inside
+    // H5Fstart_swmr_write (which unlocks and locks again) makes the writer fail with "unable
+    // to lock file" - measured with two watches retrying a file as its writer starts. A file
+    // not in SWMR mode yet is still refused, by its superblock's status flags.
+    check(H5Pset_file_locking(access.get(), false, true), describe);
     if (apart)
         check(H5Pset_fapl_log(access.get(), nullptr, 0, 0), describe);
     const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, access.get());

@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <thread>
 
 using namespace swmrd::core;
@@ -82,14 +83,48 @@ TEST_CASE("swmr file: a file whose writer has not started SWMR mode is transient
     std::string why;
     CHECK_FALSE(SwmrFile::try_open(path, &why));
     INFO(why);
-    CHECK((why.find("unable to lock file") != std::string::npos ||
-           why.find("not already open for SWMR writing") != std::string::npos));
+    // Readers take no file lock (it could make the writer's H5Fstart_swmr_write fail), so
+    // what HDF5 sees is the writer's unfinished file: not in SWMR mode, or not all written.
+    CHECK((why.find("not already open for SWMR writing") != std::string::npos ||
+           why.find("truncated file") != std::string::npos));
 
     writer.send("swmr");
     auto file = SwmrFile::try_open(path, &why);
     REQUIRE(file);
     CHECK(file->has_dataset("/k"));
     CHECK(writer.close() == 0);
+}
+
+TEST_CASE("swmr file: readers trying all along never make the writer's switch to SWMR fail") {
+    // With file locks, a reader's brief shared lock during the writer's H5Fstart_swmr_write
+    // (which unlocks and locks again) failed the writer: "unable to lock file".
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        CAPTURE(attempt);
+        TempDir dir;
+        const auto path = dir.file("f.h5");
+        std::atomic<bool> done{false};
+        std::atomic<int> tries{0};
+        std::thread reader([&] {
+            while (!done.load()) {
+                std::string why;
+                try {
+                    if (SwmrFile::try_open(path, &why))
+                        break;
+                } catch (const std::exception&) {
+                }
+                ++tries;
+            }
+        });
+        ScriptedWriter writer(dir.path());
+        writer.send("create " + path);
+        writer.send("key /k 0 u");
+        writer.send("flush /k");
+        CHECK_NOTHROW(writer.send("swmr"));
+        done = true;
+        reader.join();
+        CHECK(writer.close() == 0);
+        CHECK(tries.load() > 0);
+    }
 }
 
 TEST_CASE("swmr file: open() retries until the writer starts SWMR mode") {
