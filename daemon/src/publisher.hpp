@@ -10,7 +10,7 @@
 // start, end and heartbeat messages wait a little before they are given up, and a lost one is
 // logged. In independent delivery ZeroMQ drops what a subscriber's own pipe cannot take, for
 // that subscriber alone: it sees the gap in `seq` and fetches the frames back. Its pipe holds
-// a message per 4 MiB of max_inflight (64 at least): what a stalled subscriber holds at most.
+// a message per 4 MiB of the live budget (64 at least): what a stalled subscriber holds at most.
 // With frames so large that the stalled pipes hold the whole budget, the reader waits until
 // peer_timeout disconnects them.
 //
