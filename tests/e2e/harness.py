@@ -157,7 +157,8 @@ class Daemon:
             raise AssertionError("swmrd did not exit on SIGTERM:\n" + self.log())
         self._log.close()
         if code != 0:
-            print(f"swmrd exited {code}")
+            # The end of its log says why (a sanitizer's report among them).
+            print(f"swmrd exited {code}; the end of its log:\n{self.log()[-30000:]}")
         return code
 
     def assert_memory_within(self, baseline, bound, peak=False):
