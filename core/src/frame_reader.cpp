@@ -158,11 +158,19 @@ void FrameReader::Impl::set_frame_dims(const std::vector<hsize_t>& dims) {
     for (std::size_t dim = 0; dim < dims.size(); ++dim)
         if (dims[dim] == 0 && max_dims[scan_rank + dim] != 0)
             frame_shape_known = false;
-    frame_elements = product(frame_dims.data(), frame_dims.size());
+    // A file may declare any shape: a frame whose size does not fit in 64 bits (or in this
+    // machine's address space) is refused here, before anything is sized or read from it.
+    const auto elements = checked_product(frame_dims.data(), frame_dims.size());
+    std::size_t bytes = 0;
+    if (!elements || __builtin_mul_overflow(*elements, info.item_size, &bytes))
+        throw H5Error(what() + " declares frames of shape " + shape_text(frame_dims) + " of " +
+                      std::to_string(info.item_size) +
+                      "-byte values, more bytes than 64 bits can count: refused");
+    frame_elements = *elements;
     info.frame_shape.assign(frame_dims.begin(), frame_dims.end());
     info.block_shape.assign(scan_rank, 1);
     info.block_shape.insert(info.block_shape.end(), frame_dims.begin(), frame_dims.end());
-    info.frame_bytes = frame_elements * info.item_size;
+    info.frame_bytes = bytes;
     info.one_frame_per_chunk =
         !chunk_dims.empty() &&
         std::all_of(chunk_dims.begin(), chunk_dims.begin() + static_cast<std::ptrdiff_t>(scan_rank),

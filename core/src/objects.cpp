@@ -4,6 +4,7 @@
 #include "swmr_file_impl.hpp"
 
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -214,9 +215,14 @@ Extent dataset_extent(hid_t dataset, const std::string& what) {
 }
 
 hsize_t product(const hsize_t* dims, std::size_t rank) noexcept {
+    return checked_product(dims, rank).value_or(std::numeric_limits<hsize_t>::max());
+}
+
+std::optional<hsize_t> checked_product(const hsize_t* dims, std::size_t rank) noexcept {
     hsize_t n = 1;
     for (std::size_t i = 0; i < rank; ++i)
-        n *= dims[i];
+        if (__builtin_mul_overflow(n, dims[i], &n))
+            return std::nullopt;
     return n;
 }
 

@@ -7,6 +7,7 @@
 
 #include <hdf5.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,10 @@ struct Extent {
 Extent dataset_extent(hid_t dataset, const std::string& what);
 
 // Product of `dims`, 1 for none.
+// The number of elements of an extent; saturates at the largest hsize_t rather than wrap.
 hsize_t product(const hsize_t* dims, std::size_t rank) noexcept;
+// The same, or nullopt when it does not fit in 64 bits (a hostile file's declaration).
+std::optional<hsize_t> checked_product(const hsize_t* dims, std::size_t rank) noexcept;
 
 // HDF5's H5T_class_t in words, for messages.
 const char* type_class_name(H5T_class_t type_class) noexcept;

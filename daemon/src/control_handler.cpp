@@ -43,7 +43,8 @@ std::string ControlHandler::handle(const void* data, std::size_t size) {
 proto::ControlReply ControlHandler::dispatch(const proto::ControlRequest& request) {
     if (std::holds_alternative<proto::PingRequest>(request)) {
         const std::chrono::duration<double> uptime = std::chrono::steady_clock::now() - started_;
-        return proto::PingReply{swmrd_version, proto::protocol_version, uptime.count()};
+        return proto::PingReply{swmrd_version, proto::protocol_version, uptime.count(),
+                                features_};
     }
     if (const auto* start_request = std::get_if<proto::StartRequest>(&request))
         return start(*start_request);

@@ -23,6 +23,8 @@ public:
     static std::string refuse(const std::string& message);
 
     void set_allowed_roots(const std::vector<std::string>& roots) { allowed_roots_ = roots; }
+    // What `ping` says this daemon offers (docs/protocol.md, control `ping`: `features`).
+    void set_features(std::vector<std::string> features) { features_ = std::move(features); }
 
 private:
     proto::ControlReply dispatch(const proto::ControlRequest& request);
@@ -31,6 +33,7 @@ private:
     WatchManager& watches_;
     const RunRegistry& runs_;
     std::vector<std::string> allowed_roots_;
+    std::vector<std::string> features_;
     const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

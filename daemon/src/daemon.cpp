@@ -1,6 +1,7 @@
 #include "daemon.hpp"
 
 #include "logging.hpp"
+#include "reader/confinement.hpp"
 #include "run_id.hpp"
 #include "systemd_notify.hpp"
 #include "version.hpp"
@@ -117,6 +118,21 @@ Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
     if (fetch_)
         spdlog::info("fetch on {}", fetch_->bound_endpoint());
     start_http();
+    // Where a watch's reads run (docs/architecture.md, "Reader processes").
+    if (reader::landlock_abi() > 0)
+        spdlog::info("reader processes are confined with Landlock (ABI {})",
+                     reader::landlock_abi());
+    else
+        spdlog::warn("Landlock is not available (or SWMRD_DISABLE_LANDLOCK is set): reader "
+                     "processes are not confined, and watches started by control read no file "
+                     "but their own (no virtual datasets, external links or external storage "
+                     "to other files)");
+    std::vector<std::string> features{std::string("confinement:") + reader::confinement_name()};
+    if (fetch_)
+        features.emplace_back("fetch");
+    if (http_)
+        features.emplace_back("http");
+    handler_.set_features(std::move(features));
     spdlog::info("delivery {}, max_inflight {}, peer_timeout {}, history {}",
                  delivery_name(config_.delivery), config::format_size(config_.max_inflight),
                  config::format_duration(config_.peer_timeout), config_.history);
@@ -162,6 +178,7 @@ void Daemon::start_http() {
 DaemonFigures Daemon::figures() const {
     DaemonFigures figures;
     figures.version = swmrd_version;
+    figures.confinement = reader::confinement_name();
     figures.start_time = start_time_;
     figures.watches = watches_.figures();
     figures.subscribers = publisher_.subscribers();

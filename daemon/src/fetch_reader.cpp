@@ -1,7 +1,6 @@
 #include "fetch_reader.hpp"
 
 #include <swmrd/config/allowed_roots.hpp>
-#include <swmrd/core/h5_error.hpp>
 
 #include <stdexcept>
 
@@ -12,32 +11,30 @@ namespace {
 // The keys are followed as far as they go, however long the file was quiet: a fetch never
 // ends a run, it only asks how far the file is readable.
 constexpr double never = 1e9;
+// A read of a fetch not answered in this long is a hang: its reader process is killed.
+constexpr std::chrono::milliseconds reader_patience{10000};
 
 } // namespace
 
-FetchReader::FetchReader(const RunRecord& record)
+FetchReader::FetchReader(const RunRecord& record, std::uint64_t max_inflight)
     : run_(record.run), spec_(record.spec), first_index_(record.first_index) {
+    process_ = std::make_unique<reader::ReaderProcess>(reader::confined_settings(
+        record.allowed_roots, static_cast<std::size_t>(2 * max_inflight + (16u << 20)),
+        reader_patience));
     std::string why;
-    // Apart from the watch that may be reading the same file at the same time.
-    auto file = core::SwmrFile::try_open(record.file, &why, true);
-    if (!file)
+    const auto opened = process_->try_open(record.file, &why);
+    if (!opened)
         throw std::runtime_error("cannot open " + record.file + " again just now: " + why);
-    if (record.allowed_roots) {
-        if (!config::is_inside_allowed_roots(file->opened_path(), *record.allowed_roots, &why))
-            throw std::runtime_error(record.file + " opened a file outside the allowed roots: " +
-                                     why);
-        file->confine([roots = *record.allowed_roots](const std::string& path, std::string* reason) {
-            return config::is_inside_allowed_roots(path, roots, reason);
-        });
-    }
+    if (record.allowed_roots &&
+        !config::is_inside_allowed_roots(*opened, *record.allowed_roots, &why))
+        throw std::runtime_error(record.file + " opened a file outside the allowed roots: " + why);
     // Opened after the identity was checked: check again, or a replacement in between would
     // be read as the run's file.
     if (const auto gone = RunRegistry::gone(record))
         throw std::runtime_error(*gone);
-    file_ = std::make_unique<core::SwmrFile>(std::move(*file));
-    source_ = std::make_unique<core::FrameSource>(
-        *file_, core::FrameSourceOptions{spec_.keys, spec_.datasets, spec_.interleaved,
-                                         std::nullopt, core::Seconds(never)});
+    source_ = std::make_unique<reader::RemoteFrameSource>(
+        *process_, core::FrameSourceOptions{spec_.keys, spec_.datasets, spec_.interleaved,
+                                            std::nullopt, core::Seconds(never)});
     if (!source_->layout_known())
         throw std::runtime_error("the frame shapes of " + record.file + " are not known yet");
     messages_ = std::make_unique<FrameMessages>(*source_, spec_, run_, record.file, true);

@@ -6,8 +6,8 @@
 #include "frame_messages.hpp"
 #include "run_registry.hpp"
 
-#include <swmrd/core/frame_source.hpp>
-#include <swmrd/core/swmr_file.hpp>
+#include "reader/reader_process.hpp"
+#include "reader/remote_frame_source.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -18,9 +18,10 @@ namespace swmrd::daemon {
 
 class FetchReader {
 public:
-    // Opens the run's file as the run read it (confined to its allowed roots for a control
-    // watch). Throws core::H5Error or std::runtime_error saying why it cannot.
-    explicit FetchReader(const RunRecord& record);
+    // Opens the run's file as the run read it, in a reader process of its own (confined to
+    // the run's allowed roots for a control watch) whose shared memory holds `max_inflight`
+    // bytes of frames. Throws reader::ReaderError or std::runtime_error saying why it cannot.
+    FetchReader(const RunRecord& record, std::uint64_t max_inflight);
 
     const std::string& run() const noexcept { return run_; }
 
@@ -48,8 +49,8 @@ private:
     std::string run_;
     config::WatchSpec spec_;
     std::uint64_t first_index_;
-    std::unique_ptr<core::SwmrFile> file_;
-    std::unique_ptr<core::FrameSource> source_;
+    std::unique_ptr<reader::ReaderProcess> process_;
+    std::unique_ptr<reader::RemoteFrameSource> source_;
     std::unique_ptr<FrameMessages> messages_;
     std::chrono::steady_clock::time_point last_used_ = std::chrono::steady_clock::now();
 };

@@ -170,7 +170,7 @@ FetchReader& FetchServer::reader_of(const RunRecord& record) {
             return *readers_.front();
         }
     }
-    readers_.push_front(std::make_unique<FetchReader>(record));
+    readers_.push_front(std::make_unique<FetchReader>(record, budget_.limit()));
     if (readers_.size() > open_readers)
         readers_.pop_back();
     return *readers_.front();

@@ -57,10 +57,11 @@ double unix_time_now() {
         .count();
 }
 
-FileRun::FileRun(RunContext& context, core::SwmrFile file, std::string run_id)
-    : context_(context), file_(std::move(file)), run_id_(std::move(run_id)),
-      source_(file_, source_options(context.spec)),
-      messages_(source_, context.spec, run_id_, file_.path()) {
+FileRun::FileRun(RunContext& context, reader::ReaderProcess& reader, std::string path,
+                 std::string run_id)
+    : context_(context), path_(std::move(path)), run_id_(std::move(run_id)),
+      source_(reader, source_options(context.spec)),
+      messages_(source_, context.spec, run_id_, path_) {
     // A raw read that cannot be decoded fails before anything is sent. (Where a frame shape
     // is not known yet, whether its chunks hold one frame is not either: start decides.)
     if (source_.layout_known())
@@ -146,7 +147,7 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
                 }
                 if (now - data_short_since >= timeout) {
                     outcome.reason = proto::EndReason::error;
-                    outcome.error = "reading " + file_.path() + ": " +
+                    outcome.error = "reading " + path_ + ": " +
                                     source_.data_shortfall(next_) + ", after waiting " +
                                     config::format_duration(context_.spec.timeout);
                     break;
@@ -190,7 +191,7 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
             // A file cut short or replaced under the reader fails in HDF5's words: say what
             // happened to it instead, where that is what went wrong.
             auto problem = check_file ? check_file() : std::nullopt;
-            outcome.error = problem ? *problem : "reading " + file_.path() + ": " + error.what();
+            outcome.error = problem ? *problem : "reading " + path_ + ": " + error.what();
             outcome.file_changed = problem.has_value();
         }
     }
@@ -297,7 +298,7 @@ void FileRun::send_end(proto::EndReason reason, const std::optional<std::string>
     if (!started_) {
         // Over before its start went out (it failed, or was stopped while a dataset's frame
         // shape was still unknown): its figures are none, not the last run's.
-        send_lone_end(context_, file_.path(), run_id_, reason, error);
+        send_lone_end(context_, path_, run_id_, reason, error);
         return;
     }
     OutgoingMessage end;
@@ -307,7 +308,7 @@ void FileRun::send_end(proto::EndReason reason, const std::optional<std::string>
     proto::EndHeader header;
     // Every index from the first used a seq, sent or dropped.
     header.envelope = {context_.spec.name, run_id_, next_ - first_index_ + 1, 0.0};
-    header.file = file_.path();
+    header.file = path_;
     header.reason = reason;
     header.error = error;
     end.end = std::move(header);

@@ -4,8 +4,8 @@
 #include "frame_messages.hpp"
 #include "run_context.hpp"
 
-#include <swmrd/core/frame_source.hpp>
-#include <swmrd/core/swmr_file.hpp>
+#include "reader/reader_process.hpp"
+#include "reader/remote_frame_source.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -25,10 +25,12 @@ struct RunOutcome {
 
 class FileRun {
 public:
-    // Opens the file's keys and datasets and checks them. Throws (core::H5Error or
-    // std::runtime_error) when they are wrong, before anything is sent: a dataset missing,
-    // keys of different rank, a raw read that needs a filter this host lacks…
-    FileRun(RunContext& context, core::SwmrFile file, std::string run_id);
+    // Opens the keys and datasets of the file `reader` has open at `path`, and checks them.
+    // Throws (reader::ReaderError or std::runtime_error) when they are wrong, before anything
+    // is sent: a dataset missing, keys of different rank, a raw read that needs a filter this
+    // host lacks…
+    FileRun(RunContext& context, reader::ReaderProcess& reader, std::string path,
+            std::string run_id);
     ~FileRun();
 
     // Sends start and every frame as it becomes readable; returns why the run ended.
@@ -52,9 +54,9 @@ private:
     void wait_for_writer(std::chrono::microseconds interval);
 
     RunContext& context_;
-    core::SwmrFile file_;
+    std::string path_;
     std::string run_id_;
-    core::FrameSource source_;
+    reader::RemoteFrameSource source_;
     FrameMessages messages_;
     bool started_ = false;
     std::uint64_t first_index_ = 0;

@@ -30,7 +30,7 @@ std::string missing_filter_message(const std::string& path, const core::FilterIn
 
 } // namespace
 
-FrameMessages::FrameMessages(core::FrameSource& source, const config::WatchSpec& spec,
+FrameMessages::FrameMessages(reader::RemoteFrameSource& source, const config::WatchSpec& spec,
                              std::string run_id, std::string file, bool fetched)
     : source_(source), spec_(spec), run_id_(std::move(run_id)), file_(std::move(file)),
       frame_topic_(spec.name + "/frame"), fetched_(fetched) {}
@@ -164,11 +164,12 @@ void FrameMessages::build(std::uint64_t first, std::uint64_t count, std::uint64_
             const auto local_first = (first + (m + n - first % n) % n) / n;
             const auto bytes = frames * source_.member(p, m).frame_bytes;
             reservation.hand_over(bytes);
-            blocks[p][m] = {PayloadBlock::create_owned(bytes, budget), local_first};
+            blocks[p][m] = {PayloadBlock::create_owned(bytes, budget, source_.arena()), local_first};
             source_.read(p, m, local_first, frames, blocks[p][m].block->bytes());
         }
     }
 
+    const auto slices = source_.slices(first, count);
     const auto before = out.size();
     try {
         for (std::uint64_t i = first; i < first + count; ++i) {
@@ -193,7 +194,7 @@ void FrameMessages::build(std::uint64_t first, std::uint64_t count, std::uint64_
                 }
                 const auto size = chunk_sizes_[p];
                 reservation.hand_over(size);
-                auto block = PayloadBlock::create_owned(size, budget);
+                auto block = PayloadBlock::create_owned(size, budget, source_.arena());
                 source_.read_chunk(p, i, block->bytes());
                 message.payload.push_back(block->message(0, size));
                 message.payload_bytes += size;
@@ -205,7 +206,7 @@ void FrameMessages::build(std::uint64_t first, std::uint64_t count, std::uint64_
             frame_header_.envelope.time = unix_time_now();
             frame_header_.index = i;
             frame_header_.slice.clear();
-            for (const auto& range : source_.slice_of(i))
+            for (const auto& range : slices[i - first])
                 frame_header_.slice.push_back({range.start, range.stop});
             message.header = proto::encode_header(frame_header_);
             out.push_back(std::move(message));

@@ -6,9 +6,9 @@
 
 #include "inflight_budget.hpp"
 #include "outgoing_message.hpp"
+#include "reader/remote_frame_source.hpp"
 
 #include <swmrd/config/watch_spec.hpp>
-#include <swmrd/core/frame_source.hpp>
 #include <swmrd/proto/messages.hpp>
 
 #include <cstdint>
@@ -24,7 +24,7 @@ inline constexpr std::uint64_t per_message_charge = 256;
 class FrameMessages {
 public:
     // `fetched`: messages for the fetch channel, marked `fetched: true`.
-    FrameMessages(core::FrameSource& source, const config::WatchSpec& spec, std::string run_id,
+    FrameMessages(reader::RemoteFrameSource& source, const config::WatchSpec& spec, std::string run_id,
                   std::string file, bool fetched = false);
 
     // Decides each part's encoding, once the source's layout is known: `chunk` where the
@@ -62,7 +62,7 @@ private:
     std::uint64_t member_frames(std::size_t part, std::size_t member, std::uint64_t first,
                                 std::uint64_t count) const;
 
-    core::FrameSource& source_;
+    reader::RemoteFrameSource& source_;
     const config::WatchSpec& spec_;
     std::string run_id_;
     std::string file_;

@@ -5,6 +5,7 @@
 // budget - when the last of those messages is released by ZeroMQ.
 
 #include "inflight_budget.hpp"
+#include "reader/shared_arena.hpp"
 
 #include <zmq.hpp>
 
@@ -17,10 +18,13 @@ namespace swmrd::daemon {
 
 class PayloadBlock {
 public:
-    // `bytes` must already be acquired from `budget`; the block gives them back.
-    static PayloadBlock* create(std::size_t bytes, InflightBudget& budget);
+    // `bytes` must already be acquired from `budget`; the block gives them back. With an
+    // arena, the block is carved from that shared memory (a reader process reads into it);
+    // without, from the heap. Throws std::runtime_error when the arena has no room.
+    static PayloadBlock* create(std::size_t bytes, InflightBudget& budget,
+                                std::shared_ptr<reader::SharedArena> arena = nullptr);
 
-    std::span<std::byte> bytes() noexcept { return {data_.get(), size_}; }
+    std::span<std::byte> bytes() noexcept { return {data_, size_}; }
 
     // A message over [offset, offset + size) of the block; holds a reference.
     zmq::message_t message(std::size_t offset, std::size_t size);
@@ -33,18 +37,22 @@ public:
         void operator()(PayloadBlock* block) const noexcept { block->unref(); }
     };
     using Owner = std::unique_ptr<PayloadBlock, OwnerRelease>;
-    static Owner create_owned(std::size_t bytes, InflightBudget& budget) {
-        return Owner(create(bytes, budget));
+    static Owner create_owned(std::size_t bytes, InflightBudget& budget,
+                              std::shared_ptr<reader::SharedArena> arena = nullptr) {
+        return Owner(create(bytes, budget, std::move(arena)));
     }
 
 private:
-    PayloadBlock(std::size_t bytes, InflightBudget& budget);
+    PayloadBlock(std::byte* data, std::size_t bytes, InflightBudget& budget,
+                 std::shared_ptr<reader::SharedArena> arena);
+    ~PayloadBlock();
     void unref() noexcept;
     static void free_callback(void* data, void* hint) noexcept;
 
-    std::unique_ptr<std::byte[]> data_;
+    std::byte* data_;
     std::size_t size_;
     InflightBudget& budget_;
+    std::shared_ptr<reader::SharedArena> arena_; // null: data_ is the heap's
     std::atomic<std::size_t> refs_{1};
 };
 

@@ -5,7 +5,6 @@
 #include "run_id.hpp"
 
 #include <swmrd/config/allowed_roots.hpp>
-#include <swmrd/core/swmr_file.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -28,6 +27,16 @@ constexpr std::chrono::milliseconds retry_open_interval{20};
 // A file that does not open yet is tried again as soon as it is written (the writer starting
 // SWMR mode), but no more often than this.
 constexpr std::chrono::microseconds min_open_retry_gap{500};
+
+// A reader that has not answered one request in this long (nor in the watch's timeout, if
+// longer) is stuck: it is killed and its run ends with an error.
+constexpr std::chrono::milliseconds min_reader_patience{5000};
+
+// A reader's shared memory: room for the whole in-flight budget twice over, so that blocks
+// freed out of order never leave it without room; only address space until frames use it.
+std::size_t reader_arena_bytes(std::uint64_t max_inflight) {
+    return static_cast<std::size_t>(2 * max_inflight + (64u << 20));
+}
 
 const char* to_string(WatchSource source) {
     return source == WatchSource::config ? "config" : "control";
@@ -169,6 +178,11 @@ void Watch::run() {
         std::lock_guard lock(mutex_);
         degraded_ = warning;
     }
+    try {
+        reader_for(allowed_roots()); // ready by the time a file turns up
+    } catch (const std::exception& error) {
+        spdlog::warn("{}: {}", spec_.name, error.what()); // and again when a file turns up
+    }
     std::vector<std::string> changed;
     auto look_interval = look_for_file_interval;
     // A file that exists but does not open yet: since when, so that an opening problem that
@@ -203,8 +217,8 @@ void Watch::run() {
             // Watched before the try, so the writer's switch to SWMR mode wakes the retry
             // even when it lands between the try and the wait.
             file_events_.follow(candidate->path);
-            auto file = core::SwmrFile::try_open(candidate->path, &why);
-            if (!file) {
+            const auto opened = reader_for(roots).try_open(candidate->path, &why);
+            if (!opened) {
                 const auto now = std::chrono::steady_clock::now();
                 if (!opening || opening_identity != candidate->identity) {
                     opening = true;
@@ -229,32 +243,33 @@ void Watch::run() {
             }
             opening = false;
             // The path was checked before HDF5 opened it: the file it opened is checked too,
-            // so a path swapped for a link in between gains nothing.
-            if (roots) {
-                const auto opened = file->opened_path();
-                if (!config::is_inside_allowed_roots(opened, *roots, &why)) {
-                    fail_before_start(*candidate, candidate->path + " opened " +
-                                                      (opened.empty() ? "a file it cannot name"
-                                                                      : opened) +
-                                                      ": " + why);
-                    selector.mark(*candidate, FileState::failed);
-                    continue;
-                }
+            // so a path swapped for a link in between gains nothing. (The reader process is
+            // confined to the roots as well; this names the problem.)
+            if (roots && !config::is_inside_allowed_roots(*opened, *roots, &why)) {
+                reader_.reset();
+                fail_before_start(*candidate, candidate->path + " opened " +
+                                                  (opened->empty() ? "a file it cannot name"
+                                                                   : *opened) +
+                                                  ": " + why);
+                selector.mark(*candidate, FileState::failed);
+                continue;
             }
-            // Links could leave the allowed roots that the file itself is inside: they are
-            // followed only to files inside them.
-            if (roots)
-                file->confine([roots = *roots](const std::string& path, std::string* reason) {
-                    return config::is_inside_allowed_roots(path, roots, reason);
-                });
             selector.mark(*candidate, FileState::running);
-            const auto outcome = run_file(*candidate, std::move(*file));
+            const auto outcome = run_file(*candidate);
+            // Each file is read by a process of its own: whatever this one met stays with it.
+            reader_.reset();
+            if (!stop_reason())
+                reader_for(roots);
             if (outcome.file_changed)
                 selector.forget(candidate->path); // what is there now is met as a new file
             else
                 selector.mark(*candidate, outcome.error ? FileState::failed : FileState::done);
         } catch (const std::exception& error) {
-            // Not HDF5, unreadable: tried again only once the file changes.
+            // Not HDF5, unreadable, or its reader failed: tried again only once the file
+            // changes, by a fresh reader process.
+            reader_.reset();
+            if (stop_reason())
+                break;
             fail_before_start(*candidate, error.what());
             selector.mark(*candidate, FileState::failed);
         }
@@ -355,12 +370,25 @@ private:
 
 } // namespace
 
-RunOutcome Watch::run_file(const Candidate& candidate, core::SwmrFile file) {
+reader::ReaderProcess& Watch::reader_for(const std::optional<std::vector<std::string>>& roots) {
+    if (reader_ && roots && reader_->settings().roots != *roots)
+        reader_.reset(); // allowed_roots narrowed by a reload: a process confined anew
+    if (!reader_) {
+        reader_ = std::make_unique<reader::ReaderProcess>(reader::confined_settings(
+            roots, reader_arena_bytes(budget_.limit()),
+            std::max(min_reader_patience,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(spec_.timeout))));
+        reader_->set_wake_fd(stop_fd_);
+    }
+    return *reader_;
+}
+
+RunOutcome Watch::run_file(const Candidate& candidate) {
     auto run_id = new_run_id();
     auto context = run_context(candidate, run_id);
     std::optional<FileRun> run;
     try {
-        run.emplace(context, std::move(file), run_id);
+        run.emplace(context, *reader_, candidate.path, run_id);
     } catch (const std::exception& error) {
         const auto message = candidate.path + ": " + error.what();
         fail_before_start(candidate, message);

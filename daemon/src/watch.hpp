@@ -8,11 +8,10 @@
 #include "file_selector.hpp"
 #include "inflight_budget.hpp"
 #include "publisher.hpp"
+#include "reader/reader_process.hpp"
 #include "run_context.hpp"
 #include "run_registry.hpp"
 #include "watch_counters.hpp"
-
-#include <swmrd/core/swmr_file.hpp>
 
 #include <swmrd/config/watch_spec.hpp>
 #include <swmrd/proto/control.hpp>
@@ -74,7 +73,10 @@ private:
 
     void run();
     bool wait_for_predecessor();
-    RunOutcome run_file(const Candidate& candidate, core::SwmrFile file);
+    RunOutcome run_file(const Candidate& candidate);
+    // The reader process the next file is opened in: started ahead, while the watch waits
+    // for a file, and again as soon as a run is over (a file gets a fresh process).
+    reader::ReaderProcess& reader_for(const std::optional<std::vector<std::string>>& roots);
     void set_file(const std::string& path, FileState state);
     void fail_before_start(const Candidate& candidate, const std::string& error);
     RunContext run_context();
@@ -108,6 +110,7 @@ private:
     // Readable once a stop is requested: wakes a wait on the file's folder at once.
     int stop_fd_ = -1;
     FileEvents file_events_; // of the file being opened or run (the watch thread's)
+    std::unique_ptr<reader::ReaderProcess> reader_; // the watch thread's
     std::thread thread_;
 };
 

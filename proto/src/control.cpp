@@ -186,6 +186,13 @@ ControlReply read_success(const Fields& fields, const std::string& command) {
         reply.version = fields.string("version");
         reply.protocol = fields.integer("protocol");
         reply.uptime = fields.floating("uptime");
+        if (const auto* features = fields.find("features")) {
+            const Path path(fields.path(), "features");
+            const auto& items = detail::as_array(*features, path);
+            for (std::uint32_t i = 0; i < items.size; ++i)
+                reply.features.push_back(
+                    detail::as_string(items.ptr[i], Path(path, std::size_t{i})));
+        }
         return reply;
     }
     if (command == "start")
@@ -280,7 +287,7 @@ std::string encode_reply(const ControlReply& reply) {
     return packed([&](Writer& w) {
         std::visit(Overloaded{
                        [&](const PingReply& r) {
-                           w.map(4);
+                           w.map(5);
                            w.key("ok");
                            w.boolean(true);
                            w.key("version");
@@ -289,6 +296,10 @@ std::string encode_reply(const ControlReply& reply) {
                            w.integer(r.protocol);
                            w.key("uptime");
                            w.float64(r.uptime);
+                           w.key("features");
+                           w.array(r.features.size());
+                           for (const auto& feature : r.features)
+                               w.string(feature);
                        },
                        [&](const StartReply& r) {
                            w.map(2);

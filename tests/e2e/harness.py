@@ -74,7 +74,9 @@ def write_config(path, watches=(), **settings):
 class Daemon:
     """A running swmrd with its endpoints read back from --endpoints-file."""
 
-    def __init__(self, workdir, watches=(), **settings):
+    def __init__(self, workdir, watches=(), *, environment=None, cwd=None, **settings):
+        """`environment`: variables set for the daemon beside the test's own; `cwd`: the
+        folder it runs in."""
         self.workdir = Path(workdir)
         self.config_path = self.workdir / "swmrd.yaml"
         self.endpoints_path = self.workdir / "endpoints"
@@ -84,7 +86,8 @@ class Daemon:
         self.process = subprocess.Popen(
             [SWMRD, "--config", str(self.config_path), "--endpoints-file",
              str(self.endpoints_path)],
-            stdout=self._log, stderr=subprocess.STDOUT)
+            stdout=self._log, stderr=subprocess.STDOUT, cwd=cwd,
+            env={**os.environ, **(environment or {})})
         self.control_endpoint, self.publish_endpoint = self._read_endpoints()
         self.context = zmq.Context.instance()
         self._req = None
@@ -169,6 +172,22 @@ class Daemon:
             return
         now = self.peak_rss_bytes() if peak else self.rss_bytes()
         assert now - baseline <= bound, (now, baseline, bound)
+
+    def reader_pids(self):
+        """The daemon's reader processes (swmrd-reader) now."""
+        pids = []
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            try:
+                children = (task / "children").read_text().split()
+            except FileNotFoundError:
+                continue  # a thread that ended meanwhile
+            for pid in children:
+                try:
+                    if "swmrd-reader" in Path(f"/proc/{pid}/cmdline").read_text():
+                        pids.append(int(pid))
+                except FileNotFoundError:
+                    pass  # a reader that ended meanwhile
+        return pids
 
     def peak_rss_bytes(self):
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():

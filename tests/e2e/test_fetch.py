@@ -344,13 +344,19 @@ def test_too_many_requests_from_one_client_are_answered_busy(start_daemon, tmp_p
     other.close()
 
 
-def open_paths(pid):
+def open_paths(daemon):
+    """What the daemon and its reader processes have open."""
     paths = []
-    for fd in os.listdir(f"/proc/{pid}/fd"):
+    for pid in [daemon.process.pid, *daemon.reader_pids()]:
         try:
-            paths.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+            fds = os.listdir(f"/proc/{pid}/fd")
         except FileNotFoundError:
-            pass  # closed meanwhile
+            continue  # a reader that ended meanwhile
+        for fd in fds:
+            try:
+                paths.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+            except FileNotFoundError:
+                pass  # closed meanwhile
     return paths
 
 
@@ -363,10 +369,10 @@ def test_a_file_deleted_after_a_fetch_is_not_held_open(start_daemon, tmp_path):
     fetcher = daemon.fetcher()
     got, closing = fetcher.fetch(watch="det", run=start.header["run"], **{"from": 0}, count=3)
     assert closing["ok"] and len(got) == 3
-    assert str(path) in open_paths(daemon.process.pid)
+    assert str(path) in open_paths(daemon)
     path.unlink()
     deadline = time.monotonic() + 60
-    while any(p.startswith(str(path)) for p in open_paths(daemon.process.pid)):
-        assert time.monotonic() < deadline, open_paths(daemon.process.pid)
+    while any(p.startswith(str(path)) for p in open_paths(daemon)):
+        assert time.monotonic() < deadline, open_paths(daemon)
         time.sleep(0.2)
     fetcher.close()

@@ -94,8 +94,8 @@ TEST_CASE("the start request keeps the watch spec as it came, for config/ to val
 }
 
 TEST_CASE("replies on the wire") {
-    CHECK(json_of(encode_reply(PingReply{"0.1.0", 1, 2.0})) ==
-          R"({"ok": true, "version": "0.1.0", "protocol": 1, "uptime": 2.0})");
+    CHECK(json_of(encode_reply(PingReply{"0.1.0", 1, 2.0, {}})) ==
+          R"({"ok": true, "version": "0.1.0", "protocol": 1, "uptime": 2.0, "features": []})");
     CHECK(json_of(encode_reply(StartReply{"d"})) == R"({"ok": true, "watch": "d"})");
     CHECK(json_of(encode_reply(StopReply{"d", 3})) == R"({"ok": true, "watch": "d", "frames": 3})");
     CHECK(

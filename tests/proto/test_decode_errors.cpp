@@ -284,9 +284,9 @@ TEST_CASE("request: a start spec with what no v1 message holds is bad_request") 
 }
 
 TEST_CASE("reply: missing and mistyped fields are named") {
-    CHECK(reply_error(without_field(encode_reply(PingReply{"1", 1, 1.0}), "uptime"), "ping") ==
+    CHECK(reply_error(without_field(encode_reply(PingReply{"1", 1, 1.0, {}}), "uptime"), "ping") ==
           "ping reply: missing field `uptime`");
-    CHECK(reply_error(without_field(encode_reply(PingReply{"1", 1, 1.0}), "ok"), "ping") ==
+    CHECK(reply_error(without_field(encode_reply(PingReply{"1", 1, 1.0, {}}), "ok"), "ping") ==
           "reply: missing field `ok`");
     CHECK(reply_error(with_field(encode_reply(StartReply{"d"}), "ok", integer(1)), "start") ==
           "reply: field `ok` must be a boolean, got an integer");

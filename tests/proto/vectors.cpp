@@ -372,7 +372,7 @@ std::vector<Vector> all_vectors() {
         {"request_list", ControlRequest{ListRequest{}}},
         {"request_status", ControlRequest{StatusRequest{"det1"}}},
         {"request_runs", ControlRequest{RunsRequest{"det1"}}},
-        {"reply_ping", ReplyTo{"ping", PingReply{"0.1.0", 1, 3600.25}}},
+        {"reply_ping", ReplyTo{"ping", PingReply{"0.1.0", 1, 3600.25, {"confinement:landlock", "fetch"}}}},
         {"reply_start", ReplyTo{"start", StartReply{"det1"}}},
         {"reply_stop", ReplyTo{"stop", StopReply{"det1", 7}}},
         {"reply_list", ReplyTo{"list", ListReply{{streaming_status(), failed_status()}}}},

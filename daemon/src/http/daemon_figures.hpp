@@ -27,6 +27,7 @@ struct BudgetFigures {
 
 struct DaemonFigures {
     std::string version;
+    std::string confinement; // of reader processes: "landlock" or "none"
     double start_time = 0.0; // seconds since the Unix epoch
     std::vector<WatchFigures> watches;
     std::uint64_t subscribers = 0; // connected now

@@ -90,7 +90,7 @@ std::shared_ptr<const LatestFrames::Read> LatestFrames::read_again(const RunReco
     auto decoded = record;
     decoded.spec.encoding = config::Encoding::raw; // the live view wants values, not chunks
     try {
-        FetchReader reader(decoded);
+        FetchReader reader(decoded, latest_budget);
         InflightBudget budget(latest_budget);
         std::uint64_t bytes = 0;
         const auto first = static_cast<std::uint64_t>(index);

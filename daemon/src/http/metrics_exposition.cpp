@@ -69,6 +69,10 @@ void add_daemon(Families& out, const DaemonFigures& figures) {
     add_value(out.add("swmrd_build_info", "The daemon's version, as a label; always 1.",
                       MetricType::Gauge),
               {{"version", figures.version}}, 1.0);
+    add_value(out.add("swmrd_reader_confinement_info",
+                      "How reader processes are confined (landlock or none), as a label; always 1.",
+                      MetricType::Gauge),
+              {{"mode", figures.confinement}}, 1.0);
     add_value(out.add("swmrd_start_time_seconds", "When the daemon started, in Unix seconds.",
                       MetricType::Gauge),
               {}, figures.start_time);

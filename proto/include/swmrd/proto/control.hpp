@@ -90,6 +90,9 @@ struct PingReply {
     std::string version;
     std::int64_t protocol = 1;
     double uptime = 0.0;
+    // What this daemon offers beyond v1's first form (`fetch`, `http`, `confinement:landlock`
+    // …); empty from a daemon that does not say.
+    std::vector<std::string> features;
     bool operator==(const PingReply&) const = default;
 };
 struct StartReply {
