@@ -1,6 +1,7 @@
 """What every benchmark figure uses: the tools, a daemon, writers, subscribers, the pump
 and the table the figures go into."""
 
+import copy
 import json
 import os
 import platform
@@ -25,6 +26,14 @@ class Tools:
         for tool in (self.swmrd, self.sim, self.subscriber, self.pump):
             if not tool.exists():
                 sys.exit(f"bench: {tool} is missing: build first (make build)")
+
+    def with_daemon(self, swmrd):
+        """The same tools with another swmrd (an earlier build, to compare against)."""
+        other = copy.copy(self)
+        other.swmrd = Path(swmrd)
+        if not other.swmrd.exists():
+            sys.exit(f"bench: {other.swmrd} is missing")
+        return other
 
 
 class Daemon:
@@ -73,8 +82,24 @@ class Daemon:
         return 0
 
     def cpu_seconds(self):
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """The daemon's CPU time with its reader processes': the live ones, and those it has
+        reaped (the kernel adds those to the daemon's children's time)."""
+        pids = [self.process.pid]
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            try:
+                pids += [int(pid) for pid in (task / "children").read_text().split()]
+            except FileNotFoundError:
+                pass
+        ticks = 0
+        for pid in pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue  # a reader that ended meanwhile
+            ticks += int(stat[11]) + int(stat[12])
+            if pid == self.process.pid:
+                ticks += int(stat[13]) + int(stat[14])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self):
         self.req.close()
@@ -128,10 +153,14 @@ class Table:
         self.rows = []
         self.notes = []
 
-    def add(self, name, value, unit, reference, reference_name, target, ratio=None):
-        """`ratio`: given when it is not value / reference (the median of paired ratios)."""
+    def add(self, name, value, unit, reference, reference_name, target, ratio=None,
+            higher_is_better=True):
+        """`ratio`: given when it is not value / reference (the median of paired ratios).
+        `higher_is_better`: False for costs (CPU, latency, memory), marked in the table."""
         if ratio is None:
             ratio = value / reference if reference else float("nan")
+        if not higher_is_better:
+            target = f"{target} (lower is better)"
         self.rows.append((name, value, unit, reference, reference_name, ratio, target))
 
     def note(self, text):

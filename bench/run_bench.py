@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from benchkit import Table, Tools, machine
+from figures_confinement import bench_confinement
 from figures_fetch import bench_fetch, bench_independent, bench_repair
 from figures_latency import bench_idle, bench_idle_folder, bench_latency, bench_memory
 from figures_stream import (bench_bitshuffle, bench_fanout, bench_large, bench_small,
@@ -24,9 +25,12 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", default="build")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--baseline", default=None, metavar="SWMRD",
+                        help="an earlier swmrd binary to compare against in figure 12 (e.g. one "
+                        "that reads in-process: git worktree add /tmp/old 5c04481, build it)")
     parser.add_argument("--only", nargs="*", default=None,
-                        help="large watches bitshuffle small latency memory idle folder fanout fetch "
-                        "repair independent")
+                        help="large watches bitshuffle confinement small latency memory idle "
+                        "folder fanout fetch repair independent")
     args = parser.parse_args()
     tools = Tools(args.build)
     quick = args.quick
@@ -39,7 +43,7 @@ def main():
     print("parameters:", ", ".join(f"{k}={v}" for k, v in params.items()))
     print()
     table = Table()
-    only = set(args.only or ["large", "watches", "bitshuffle", "small", "latency", "memory", "idle", "folder", "fanout",
+    only = set(args.only or ["large", "watches", "bitshuffle", "confinement", "small", "latency", "memory", "idle", "folder", "fanout",
                              "fetch", "repair", "independent"])
     work = Path(tempfile.mkdtemp(prefix="swmrd-bench-"))
     try:
@@ -49,6 +53,9 @@ def main():
             bench_watches(tools, work, table, params["large"])
         if "bitshuffle" in only:
             bench_bitshuffle(tools, work, table, params["large"])
+        if "confinement" in only:
+            baseline = tools.with_daemon(args.baseline) if args.baseline else None
+            bench_confinement(tools, baseline, work, table, params["large"])
         if "small" in only:
             bench_small(tools, work, table, params["small"])
         if "latency" in only:

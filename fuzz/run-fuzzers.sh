@@ -46,6 +46,8 @@ seed() { # seed TARGET: fills its corpus with the starting inputs
         "$sim" --file "$dir/deflate.h5" --quiet --scan-shape 2 --frame-shape 4x4 \
             --compression deflate
         "$sim" --file "$dir/interleaved.h5" --quiet --scan-shape 4 --interleave 2 ;;
+    fuzz_hostile_layout) # the first byte picks the layout (fuzz_hostile_layout.cpp)
+        for layout in 0 1 2 3 4 5 6 7; do printf "\\x0$layout\\x01\\x02" >"$dir/layout-$layout"; done ;;
     esac
 }
 
@@ -57,7 +59,7 @@ for target in "$@"; do
     log=$fuzz_build/findings/$target.log
     echo "fuzz: $target for ${seconds}s"
     lsan=""
-    [ "$target" = fuzz_hdf5_layout ] && lsan="suppressions=$here/hdf5-leaks.supp"
+    case $target in fuzz_hdf5_layout | fuzz_hostile_layout) lsan="suppressions=$here/hdf5-leaks.supp" ;; esac
     if (cd "$fuzz_build/findings/$target" && LSAN_OPTIONS="$lsan" \
         "$fuzz_build/fuzz/$target" "$fuzz_build/corpus/$target" -max_total_time="$seconds" \
             -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \

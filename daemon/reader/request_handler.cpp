@@ -5,7 +5,11 @@
 #include <swmrd/config/allowed_roots.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace swmrd::reader {
 
@@ -83,10 +87,23 @@ core::FrameSource& RequestHandler::source() {
     return *source_;
 }
 
-std::span<std::byte> RequestHandler::arena_range(std::uint64_t offset, std::uint64_t length) const {
+std::span<std::byte> RequestHandler::arena_range(std::uint64_t offset, std::uint64_t length) {
     if (offset > arena_.size() || length > arena_.size() - offset)
         throw WireError("a read past the end of the shared memory");
-    return arena_.subspan(static_cast<std::size_t>(offset), static_cast<std::size_t>(length));
+    const auto range =
+        arena_.subspan(static_cast<std::size_t>(offset), static_cast<std::size_t>(length));
+    // A fresh arena's pages are new to this process: those of a block past the ones used
+    // before are mapped in one call rather than a fault per page as HDF5 writes them. (Blocks
+    // are carved from the lowest address up, so what was used before lies below.) Best
+    // effort: a fault would map them too.
+    const auto end = offset + length;
+    if (end > populated_ + (64u << 10)) {
+        const auto page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+        const auto from = std::max<std::uint64_t>(offset, populated_) / page * page;
+        madvise(arena_.data() + from, end - from, MADV_POPULATE_WRITE);
+        populated_ = static_cast<std::size_t>(end);
+    }
+    return range;
 }
 
 void RequestHandler::try_open(Reader& in, Writer& out) {

@@ -26,10 +26,11 @@ public:
 private:
     void dispatch(Op op, Reader& in, Writer& out);
     void try_open(Reader& in, Writer& out);
-    std::span<std::byte> arena_range(std::uint64_t offset, std::uint64_t length) const;
+    std::span<std::byte> arena_range(std::uint64_t offset, std::uint64_t length);
     core::FrameSource& source();
 
     std::span<std::byte> arena_;
+    std::size_t populated_ = 0; // the arena's pages below this are in this process's tables
     LinkPolicy links_;
     std::vector<std::string> roots_;
     std::optional<core::SwmrFile> file_;

@@ -163,8 +163,10 @@ void FrameMessages::build(std::uint64_t first, std::uint64_t count, std::uint64_
                 continue;
             const auto local_first = (first + (m + n - first % n) % n) / n;
             const auto bytes = frames * source_.member(p, m).frame_bytes;
-            reservation.hand_over(bytes);
+            // Handed over once the block exists: a block that cannot be made owns nothing, and
+            // the reservation gives its bytes back.
             blocks[p][m] = {PayloadBlock::create_owned(bytes, budget, source_.arena()), local_first};
+            reservation.hand_over(bytes);
             source_.read(p, m, local_first, frames, blocks[p][m].block->bytes());
         }
     }
@@ -193,8 +195,8 @@ void FrameMessages::build(std::uint64_t first, std::uint64_t count, std::uint64_
                     continue;
                 }
                 const auto size = chunk_sizes_[p];
-                reservation.hand_over(size);
                 auto block = PayloadBlock::create_owned(size, budget, source_.arena());
+                reservation.hand_over(size);
                 source_.read_chunk(p, i, block->bytes());
                 message.payload.push_back(block->message(0, size));
                 message.payload_bytes += size;

@@ -209,13 +209,20 @@ std::string ReaderProcess::receive(Clock::time_point deadline) {
         }
         if ((waits[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
             continue;
-        std::string reply(max_datagram, '\0');
-        const auto size = recv(socket_, reply.data(), reply.size(), MSG_DONTWAIT);
-        if (size < 0 && (errno == EINTR || errno == EAGAIN))
+        // The datagram's length first, so that a small reply costs a small buffer.
+        char probe;
+        const auto length = recv(socket_, &probe, 1, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC);
+        if (length < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
-        if (size <= 0)
+        if (length <= 0)
             fail("the reader process " + fate());
-        reply.resize(static_cast<std::size_t>(size));
+        if (static_cast<std::size_t>(length) > max_datagram)
+            fail("the reader process answered nonsense (a reply of " + std::to_string(length) +
+                 " bytes)");
+        std::string reply(static_cast<std::size_t>(length), '\0');
+        const auto size = recv(socket_, reply.data(), reply.size(), MSG_DONTWAIT);
+        if (size != length)
+            fail("the reader process " + fate());
         return reply;
     }
 }

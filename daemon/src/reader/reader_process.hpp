@@ -50,6 +50,8 @@ public:
     ReaderProcess& operator=(const ReaderProcess&) = delete;
 
     const ReaderSettings& settings() const noexcept { return settings_; }
+    // False once the process died, was killed, or answered nonsense: calls only throw then.
+    bool usable() const noexcept { return !dead_; }
     const std::shared_ptr<SharedArena>& arena() const noexcept { return arena_; }
 
     // A descriptor that, once readable, makes a call give up at once (a watch's stop).
