@@ -161,7 +161,8 @@ fs::path write_layout(Input& in) {
         std::error_code ignored;
         fs::remove(f.root / "sub" / "link.h5", ignored);
         fs::create_symlink(f.outside / "secret.h5", f.root / "sub" / "link.h5", ignored);
-        add_virtual(file, data, in.byte() % 2 ? "sub/link.h5" : (f.root / "sub" / "link.h5").string());
+        add_virtual(file, data,
+                    in.byte() % 2 ? "sub/link.h5" : (f.root / "sub" / "link.h5").string());
         break;
     }
     case 4: { // external raw storage, outside or inside, at offsets the input picks
@@ -169,11 +170,9 @@ fs::path write_layout(Input& in) {
         const hid_t space = H5Screate_simple(2, dims, nullptr);
         const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
         const auto target = in.byte() % 2 ? f.outside / "secret.bin" : f.root / "sub" / "raw.bin";
-        H5Pset_external(dcpl, target.c_str(), static_cast<off_t>(in.byte()),
-                        points * width * 8);
+        H5Pset_external(dcpl, target.c_str(), static_cast<off_t>(in.byte()), points * width * 8);
         const hid_t lcpl = group_creation();
-        const hid_t created =
-            H5Dcreate2(file, data, H5T_STD_I64LE, space, lcpl, dcpl, H5P_DEFAULT);
+        const hid_t created = H5Dcreate2(file, data, H5T_STD_I64LE, space, lcpl, dcpl, H5P_DEFAULT);
         if (created >= 0)
             H5Dclose(created);
         H5Pclose(lcpl);
@@ -222,9 +221,8 @@ bool holds_secret(const std::vector<std::byte>& frame) {
 }
 
 std::unique_ptr<reader::ReaderProcess> confined_reader() {
-    auto settings = reader::confined_settings(
-        std::vector<std::string>{folders().root.string()}, 64u << 20,
-        std::chrono::milliseconds(3000));
+    auto settings = reader::confined_settings(std::vector<std::string>{folders().root.string()},
+                                              64u << 20, std::chrono::milliseconds(3000));
     return std::make_unique<reader::ReaderProcess>(settings);
 }
 

@@ -21,9 +21,13 @@ proto::WatchStatus watch(std::string name, std::string state, std::uint64_t fram
 
 } // namespace
 
-TEST_CASE("ping shows version, protocol and uptime") {
-    CHECK(format_ping({"0.1.0", 1, 12.34}, "tcp://127.0.0.1:5555") ==
+TEST_CASE("ping shows version, protocol, uptime and features") {
+    CHECK(format_ping({"0.1.0", 1, 12.34, {}}, "tcp://127.0.0.1:5555") ==
           "swmrd 0.1.0 at tcp://127.0.0.1:5555: protocol 1, up 12.3 s\n");
+    CHECK(format_ping({"0.1.0", 1, 12.34, {"confinement:landlock", "fetch"}},
+                      "tcp://127.0.0.1:5555") ==
+          "swmrd 0.1.0 at tcp://127.0.0.1:5555: protocol 1, up 12.3 s\n"
+          "features: confinement:landlock fetch\n");
     CHECK(format_uptime(303) == "5 min 3 s");
     CHECK(format_uptime(7500) == "2 h 5 min");
     CHECK(format_uptime(4 * 86400 + 3 * 3600 + 5) == "4 d 3 h");

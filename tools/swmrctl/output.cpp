@@ -41,8 +41,14 @@ std::string format_uptime(double seconds) {
 }
 
 std::string format_ping(const proto::PingReply& ping, const std::string& endpoint) {
-    return "swmrd " + ping.version + " at " + endpoint + ": protocol " +
-           std::to_string(ping.protocol) + ", up " + format_uptime(ping.uptime) + "\n";
+    std::string text = "swmrd " + ping.version + " at " + endpoint + ": protocol " +
+                       std::to_string(ping.protocol) + ", up " + format_uptime(ping.uptime);
+    if (!ping.features.empty()) {
+        text += "\nfeatures: ";
+        for (std::size_t i = 0; i < ping.features.size(); ++i)
+            text += (i > 0 ? " " : "") + ping.features[i];
+    }
+    return text + "\n";
 }
 
 // Columns padded to their widest cell, two spaces apart; the last one as it is.

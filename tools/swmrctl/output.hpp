@@ -11,7 +11,8 @@ namespace swmrd::ctl {
 // "swmrctl: CODE: MESSAGE".
 std::string format_reply(const proto::ControlReply& reply, const std::string& endpoint);
 
-// "swmrd 0.1.0 at tcp://127.0.0.1:5555: protocol 1, up 2 h 5 min".
+// "swmrd 0.1.0 at tcp://127.0.0.1:5555: protocol 1, up 2 h 5 min", then a line of the
+// features the daemon offers, when it names any.
 std::string format_ping(const proto::PingReply& ping, const std::string& endpoint);
 // An aligned table NAME STATE FRAMES DROPPED LAST FILE (the current file where there is one,
 // else the configured path or pattern), then one line per watch with an error.
