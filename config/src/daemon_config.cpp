@@ -156,7 +156,8 @@ DaemonConfig from_value(const proto::Value& root) {
     expect_map(root, "", "a map of settings (control, publish, watches…)");
     check_keys(root, "",
                {"control", "publish", "fetch", "http", "allowed_roots", "delivery", "max_inflight",
-                "peer_timeout", "history", "max_watches", "heartbeat", "log", "watches"},
+                "max_message", "max_wait", "peer_timeout", "history", "max_watches", "heartbeat",
+                "log", "watches"},
                "the config");
     if (const auto* control = root.find("control"))
         config.control = parse_endpoint(*control, "control");
@@ -192,6 +193,15 @@ DaemonConfig from_value(const proto::Value& root) {
         config.max_watches = expect_count(*max_watches, "max_watches", 1, 10000);
     if (const auto* max_inflight = root.find("max_inflight"))
         config.max_inflight = expect_size(*max_inflight, "max_inflight");
+    if (const auto* max_message = root.find("max_message")) {
+        config.max_message = expect_size(*max_message, "max_message");
+        // The shared memory of a reader process is sized from it: a bound, not a hope.
+        if (config.max_message > (64ull << 30))
+            fail("max_message", "is more than 64GiB, the most one message may be",
+                 max_message->mark);
+    }
+    if (const auto* max_wait = root.find("max_wait"))
+        config.max_wait = expect_duration(*max_wait, "max_wait");
     if (const auto* heartbeat = root.find("heartbeat"))
         config.heartbeat = expect_duration(*heartbeat, "heartbeat");
     if (const auto* log = root.find("log"))
@@ -200,8 +210,10 @@ DaemonConfig from_value(const proto::Value& root) {
         config.watches = parse_watches(*watches);
         if (config.watches.size() > config.max_watches)
             fail("watches",
-                 "lists " + std::to_string(config.watches.size()) + " watches, more than "
-                     "max_watches (" + std::to_string(config.max_watches) + ")",
+                 "lists " + std::to_string(config.watches.size()) +
+                     " watches, more than "
+                     "max_watches (" +
+                     std::to_string(config.max_watches) + ")",
                  watches->mark);
     }
     return config;

@@ -19,6 +19,7 @@
 #include <memory>
 #include <thread>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace swmrd::daemon {
@@ -63,10 +64,45 @@ const char* delivery_name(config::Delivery delivery) {
     return "lossless";
 }
 
-// With a fetch channel, fetches hold at most a quarter of max_inflight, the live stream the
-// rest: together they stay within it.
+// With a fetch channel, fetches hold at most a quarter of max_inflight, the live view's
+// latest frames an eighth with HTTP, the live stream the rest: together they stay within it.
 std::uint64_t fetch_share(const config::DaemonConfig& config) {
     return config.fetch ? std::max<std::uint64_t>(config.max_inflight / 4, 1) : 0;
+}
+
+// Descriptors each watch holds: its file's and its folder's inotify instances, its stop
+// eventfd, and its reader's socket; and those kept for everything else (control, publish,
+// fetch and its readers, HTTP connections, the log).
+constexpr std::uint64_t descriptors_per_watch = 4;
+constexpr std::uint64_t descriptors_kept = 256;
+
+// Raises the soft descriptor limit to the hard one, and returns `max_watches` lowered to what
+// that limit allows, saying so: a watch past it would fail to open its files, and control to
+// answer.
+std::size_t watches_within_descriptors(std::uint64_t max_watches) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return static_cast<std::size_t>(max_watches);
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+        getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const auto available = limit.rlim_cur == RLIM_INFINITY ? UINT64_MAX : limit.rlim_cur;
+    const auto allowed = available > descriptors_kept
+                             ? (available - descriptors_kept) / descriptors_per_watch
+                             : std::uint64_t{1};
+    if (allowed >= max_watches)
+        return static_cast<std::size_t>(max_watches);
+    spdlog::warn("max_watches {} lowered to {}: the descriptor limit is {} (ulimit -n; "
+                 "LimitNOFILE= in the unit) and each watch needs {}",
+                 max_watches, allowed, available, descriptors_per_watch);
+    return static_cast<std::size_t>(std::max<std::uint64_t>(allowed, 1));
+}
+
+// With the HTTP endpoint, the live view's latest frames hold at most an eighth of it.
+std::uint64_t latest_share(const config::DaemonConfig& config) {
+    return config.http ? std::max<std::uint64_t>(config.max_inflight / 8, 1) : 0;
 }
 
 std::chrono::milliseconds peer_timeout_of(const config::DaemonConfig& config) {
@@ -84,12 +120,16 @@ std::string host_name() {
 
 Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
     : config_(std::move(config)), options_(std::move(options)), instance_id_(new_run_id()),
-      budget_(config_.max_inflight - fetch_share(config_)), fetch_budget_(fetch_share(config_)),
-      runs_(config_.history), start_time_(unix_time_now()), context_(1),
-      publisher_(context_, config_.publish, delivery_of(config_.delivery), budget_,
-                 peer_timeout_of(config_)),
+      budget_(std::max<std::uint64_t>(
+          config_.max_inflight -
+              std::min(config_.max_inflight, fetch_share(config_) + latest_share(config_)),
+          1)),
+      fetch_budget_(fetch_share(config_)), runs_(config_.history), start_time_(unix_time_now()),
+      context_(1), publisher_(context_, config_.publish, delivery_of(config_.delivery), budget_,
+                              peer_timeout_of(config_)),
       control_(context_, zmq::socket_type::rep),
-      watches_(publisher_, budget_, delivery_of(config_.delivery), runs_, config_.max_watches),
+      watches_(publisher_, budget_, delivery_of(config_.delivery), config_.max_message, runs_,
+               watches_within_descriptors(config_.max_watches)),
       handler_(watches_, runs_, config_.allowed_roots) {
     control_.set(zmq::sockopt::maxmsgsize, max_control_message);
     control_.set(zmq::sockopt::rcvhwm, control_queue);
@@ -103,8 +143,10 @@ Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
     control_endpoint_ = control_.get(zmq::sockopt::last_endpoint);
     if (config_.fetch) {
         try {
-            fetch_ = std::make_unique<FetchServer>(context_, *config_.fetch, runs_, fetch_budget_,
-                                                   peer_timeout_of(config_));
+            fetch_ = std::make_unique<FetchServer>(
+                context_, *config_.fetch, runs_, fetch_budget_, peer_timeout_of(config_),
+                config_.max_message,
+                std::chrono::duration_cast<std::chrono::milliseconds>(config_.max_wait));
         } catch (const zmq::error_t& error) {
             throw std::runtime_error("cannot bind the fetch endpoint " + *config_.fetch + ": " +
                                      error.what());
@@ -165,9 +207,12 @@ void Daemon::start_http() {
         return;
     DaemonAccess access{
         calls_,
-        [this](const std::string& request) { return handler_.handle(request.data(), request.size()); },
+        [this](const std::string& request) {
+            return handler_.handle(request.data(), request.size());
+        },
         [this] { return figures(); },
         runs_,
+        latest_share(config_),
     };
     http_ = std::make_unique<HttpServer>(*config_.http, std::move(access));
     spdlog::info("http on {}: metrics at /metrics, the live view at http://{}/",
@@ -269,7 +314,7 @@ int Daemon::run() {
         // Their threads cannot be joined, nor HDF5 closed (its lock is held): exit past them.
         // The kernel ends the process once the stuck read returns or its mount is aborted.
         spdlog::error("stopped with {} still stuck in a read",
-                      !stuck.empty()  ? "watch(es) " + names
+                      !stuck.empty() ? "watch(es) " + names
                       : !fetch_ended ? std::string("the fetch channel")
                                      : std::string("the http endpoint"));
         exit_past_stuck_threads(fetch_ended);
@@ -344,10 +389,11 @@ void Daemon::reload() {
         if (fresh.control != config_.control || fresh.publish != config_.publish ||
             fresh.fetch != config_.fetch || fresh.delivery != config_.delivery ||
             fresh.max_inflight != config_.max_inflight ||
+            fresh.max_message != config_.max_message || fresh.max_wait != config_.max_wait ||
             fresh.peer_timeout != config_.peer_timeout || fresh.history != config_.history)
             spdlog::warn("config reload: control, publish, fetch, delivery, max_inflight, "
-                         "peer_timeout and history take effect at the next restart; the "
-                         "running values are kept");
+                         "max_message, max_wait, peer_timeout and history take effect at the "
+                         "next restart; the running values are kept");
         set_log_level(options_.log_level.value_or(fresh.log.level));
         handler_.set_allowed_roots(fresh.allowed_roots);
         watches_.stop_control_watches_outside(fresh.allowed_roots);

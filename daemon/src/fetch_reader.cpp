@@ -16,11 +16,13 @@ constexpr std::chrono::milliseconds reader_patience{10000};
 
 } // namespace
 
-FetchReader::FetchReader(const RunRecord& record, std::uint64_t max_inflight)
-    : run_(record.run), spec_(record.spec), first_index_(record.first_index) {
+FetchReader::FetchReader(const RunRecord& record, std::uint64_t max_inflight,
+                         std::uint64_t max_message)
+    : run_(record.run), spec_(record.spec), first_index_(record.first_index),
+      max_message_(max_message) {
     process_ = std::make_unique<reader::ReaderProcess>(reader::confined_settings(
-        record.allowed_roots, static_cast<std::size_t>(2 * max_inflight + (16u << 20)),
-        reader_patience));
+        record.allowed_roots,
+        static_cast<std::size_t>(2 * max_inflight + max_message + (16u << 20)), reader_patience));
     std::string why;
     const auto opened = process_->try_open(record.file, &why);
     if (!opened)
@@ -60,6 +62,11 @@ std::uint64_t FetchReader::frames_within(std::uint64_t first, std::uint64_t coun
         if (messages_->has_chunk_parts())
             bytes += messages_->stored_chunk_bytes(first + taken);
         const auto frame_payload = bytes - per_message_charge;
+        if (frame_payload > max_message_)
+            throw MessageTooLarge("frame " + std::to_string(first + taken) + " is " +
+                                  std::to_string(frame_payload) +
+                                  " bytes, more than max_message (" + std::to_string(max_message_) +
+                                  " bytes): not read");
         if ((taken > 0 || !at_least_one) && payload + frame_payload > max_payload)
             break;
         payload += frame_payload;

@@ -12,16 +12,23 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace swmrd::daemon {
+
+// A frame whose message is larger than the reader's max_message: refused before it is read.
+struct MessageTooLarge : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 class FetchReader {
 public:
     // Opens the run's file as the run read it, in a reader process of its own (confined to
     // the run's allowed roots for a control watch) whose shared memory holds `max_inflight`
-    // bytes of frames. Throws reader::ReaderError or std::runtime_error saying why it cannot.
-    FetchReader(const RunRecord& record, std::uint64_t max_inflight);
+    // bytes of frames, and messages up to `max_message`. Throws reader::ReaderError or
+    // std::runtime_error saying why it cannot.
+    FetchReader(const RunRecord& record, std::uint64_t max_inflight, std::uint64_t max_message);
 
     const std::string& run() const noexcept { return run_; }
 
@@ -36,9 +43,8 @@ public:
     // How many of the frames from `first` (at most `count`) fit in `max_payload` bytes of
     // payload, at least one when `at_least_one`. `budget_bytes` gets what reading them takes
     // from the budget.
-    std::uint64_t frames_within(std::uint64_t first, std::uint64_t count,
-                                std::uint64_t max_payload, bool at_least_one,
-                                std::uint64_t& budget_bytes);
+    std::uint64_t frames_within(std::uint64_t first, std::uint64_t count, std::uint64_t max_payload,
+                                bool at_least_one, std::uint64_t& budget_bytes);
 
     // Builds the messages of frames [first, first + count); `reservation` holds the bytes
     // frames_within() reported for them.
@@ -49,6 +55,7 @@ private:
     std::string run_;
     config::WatchSpec spec_;
     std::uint64_t first_index_;
+    std::uint64_t max_message_;
     std::unique_ptr<reader::ReaderProcess> process_;
     std::unique_ptr<reader::RemoteFrameSource> source_;
     std::unique_ptr<FrameMessages> messages_;

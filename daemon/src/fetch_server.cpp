@@ -29,16 +29,18 @@ constexpr auto long_poll_interval = std::chrono::milliseconds(5);
 
 FetchServer::FetchServer(zmq::context_t& context, const std::string& endpoint,
                          const RunRegistry& runs, InflightBudget& budget,
-                         std::chrono::milliseconds peer_timeout)
+                         std::chrono::milliseconds peer_timeout, std::uint64_t max_message,
+                         std::chrono::milliseconds max_wait)
     : socket_(context, zmq::socket_type::router), runs_(runs), budget_(budget),
-      turn_bytes_(std::max<std::uint64_t>(1, std::min(turn_bytes, budget.limit() / 8))) {
+      turn_bytes_(std::max<std::uint64_t>(1, std::min(turn_bytes, budget.limit() / 8))),
+      max_message_(max_message), max_wait_(max_wait) {
     // A client that went away makes a send fail at once instead of vanishing in ZeroMQ.
     socket_.set(zmq::sockopt::router_mandatory, 1);
     socket_.set(zmq::sockopt::linger, 0);
     // Requests are small; a client that floods them is answered `busy` past the limits, and
     // what ZeroMQ may buffer before that is bounded too.
     socket_.set(zmq::sockopt::rcvhwm, 1000);
-    socket_.set(zmq::sockopt::maxmsgsize, std::int64_t{1} << 16);
+    socket_.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(max_fetch_message));
     set_peer_timeout(socket_, peer_timeout);
     socket_.bind(endpoint);
     bound_ = socket_.get(zmq::sockopt::last_endpoint);
@@ -64,39 +66,45 @@ bool FetchServer::stop(std::chrono::steady_clock::time_point deadline) {
 }
 
 void FetchServer::run() {
-    while (!stopping_.load()) {
-        // Sleep until a request may be served, answers that wait for a slow client may go,
-        // or a request comes in.
-        auto now = Clock::now();
-        auto wake = now + std::chrono::milliseconds(100);
-        for (const auto& [identity, client] : clients_) {
-            if (!client.output.empty() || held_back(client))
-                wake = std::min(wake, now + std::chrono::milliseconds(2));
-            else if (!client.requests.empty())
-                wake = std::min(wake, client.requests.front().not_before);
-        }
-        zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-        zmq::poll(&item, 1,
-                  std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::max(wake - now, Clock::duration::zero())));
-        receive();
-        close_idle_readers();
-        now = Clock::now();
-        for (auto it = clients_.begin(); it != clients_.end();) {
-            auto& client = it->second;
-            bool alive = flush(client);
-            if (alive && client.output.empty() && !client.requests.empty() &&
-                now >= client.requests.front().not_before && !held_back(client))
-                alive = serve_turn(client) && flush(client);
-            if (!alive) {
-                queued_ -= client.requests.size();
-                it = clients_.erase(it);
-            } else if (client.requests.empty() && client.output.empty()) {
-                it = clients_.erase(it);
-            } else {
-                ++it;
+    try {
+        while (!stopping_.load()) {
+            // Sleep until a request may be served, answers that wait for a slow client may go,
+            // or a request comes in.
+            auto now = Clock::now();
+            auto wake = now + std::chrono::milliseconds(100);
+            for (const auto& [identity, client] : clients_) {
+                if (!client.output.empty() || held_back(client))
+                    wake = std::min(wake, now + std::chrono::milliseconds(2));
+                else if (!client.requests.empty())
+                    wake = std::min(wake, client.requests.front().not_before);
+            }
+            zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+            zmq::poll(&item, 1,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::max(wake - now, Clock::duration::zero())));
+            receive();
+            close_idle_readers();
+            now = Clock::now();
+            for (auto it = clients_.begin(); it != clients_.end();) {
+                auto& client = it->second;
+                bool alive = flush(client);
+                if (alive && client.output.empty() && !client.requests.empty() &&
+                    now >= client.requests.front().not_before && !held_back(client))
+                    alive = serve_turn(client) && flush(client);
+                if (!alive) {
+                    queued_ -= client.requests.size() - client.refusals;
+                    it = clients_.erase(it);
+                } else if (client.requests.empty() && client.output.empty()) {
+                    it = clients_.erase(it);
+                } else {
+                    ++it;
+                }
             }
         }
+    } catch (const zmq::error_t& error) {
+        // The context was closed under a thread let go at shutdown (stop() returned false).
+        if (error.num() != ETERM)
+            spdlog::error("the fetch channel stopped: {}", error.what());
     }
     ended_.store(true);
 }
@@ -115,16 +123,23 @@ void FetchServer::receive() {
         if (parts.size() != 2) {
             refuse(identity, {}, "bad_request",
                    "a fetch request is one message part holding a map, sent from a DEALER; "
-                   "got " + std::to_string(parts.size() - 1) + " parts");
+                   "got " +
+                       std::to_string(parts.size() - 1) + " parts");
             continue;
         }
         const auto& body = parts[1];
+        if (body.size() > max_fetch_request_bytes) {
+            refuse(identity, proto::fetch_request_id(body.data(), body.size()), "bad_request",
+                   "a fetch request is at most " + std::to_string(max_fetch_request_bytes) +
+                       " bytes; this one is " + std::to_string(body.size()));
+            continue;
+        }
         try {
             auto fetch = proto::decode_fetch_request(body.data(), body.size());
             auto& client = clients_[identity];
             client.identity = identity;
             if (queued_ >= max_fetch_requests ||
-                client.requests.size() >= max_fetch_requests_per_client) {
+                client.requests.size() - client.refusals >= max_fetch_requests_per_client) {
                 refuse(identity, fetch.id, "busy",
                        "too many fetches in progress (" + std::to_string(queued_) +
                            "); retry after a short pause");
@@ -132,9 +147,10 @@ void FetchServer::receive() {
             }
             Request request;
             request.next = fetch.from;
-            request.deadline =
-                Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                   std::chrono::duration<double>(std::min(fetch.wait, 3600.0)));
+            // A wait longer than max_wait is cut to it (the answer then says how far it got).
+            const auto wait = std::min(std::chrono::duration<double>(std::max(fetch.wait, 0.0)),
+                                       std::chrono::duration<double>(max_wait_));
+            request.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(wait);
             request.fetch = std::move(fetch);
             client.requests.push_back(std::move(request));
             ++queued_;
@@ -145,7 +161,8 @@ void FetchServer::receive() {
     }
 }
 
-// The answer to a request that never got into a queue: its closing message alone.
+// The answer to a request refused on arrival: its closing message alone, in its turn (at
+// once when nothing of this client's is waiting before it).
 void FetchServer::refuse(const std::string& identity, const proto::Value& id,
                          const std::string& code, const std::string& message) {
     spdlog::debug("fetch refused: {}: {}", code, message);
@@ -153,7 +170,23 @@ void FetchServer::refuse(const std::string& identity, const proto::Value& id,
     client.identity = identity;
     Request request;
     request.fetch.id = id;
-    close(client, request, nullptr, std::nullopt, proto::FetchError{code, message});
+    // A client that sends and never reads gets no more than this many answers queued.
+    if (client.refusals >= max_fetch_refusals_per_client ||
+        client.output.size() >= max_fetch_refusals_per_client) {
+        ++refusals_dropped_;
+        if (refusals_dropped_ == 1 || refusals_dropped_ % 10000 == 0)
+            spdlog::warn("a fetch client sends requests without reading its answers: {} "
+                         "refusals not queued for it so far",
+                         refusals_dropped_);
+        return;
+    }
+    if (client.requests.empty()) {
+        close(client, request, nullptr, std::nullopt, proto::FetchError{code, message});
+        return;
+    }
+    request.refusal = proto::FetchError{code, message}; // not_before: none, due at once
+    client.requests.push_back(std::move(request));
+    ++client.refusals;
 }
 
 void FetchServer::close_idle_readers() {
@@ -170,7 +203,7 @@ FetchReader& FetchServer::reader_of(const RunRecord& record) {
             return *readers_.front();
         }
     }
-    readers_.push_front(std::make_unique<FetchReader>(record, budget_.limit()));
+    readers_.push_front(std::make_unique<FetchReader>(record, budget_.limit(), max_message_));
     if (readers_.size() > open_readers)
         readers_.pop_back();
     return *readers_.front();
@@ -180,6 +213,12 @@ FetchReader& FetchServer::reader_of(const RunRecord& record) {
 bool FetchServer::serve_turn(Client& client) {
     auto& request = client.requests.front();
     const auto& fetch = request.fetch;
+    if (request.refusal) {
+        close(client, request, nullptr, std::nullopt, std::move(request.refusal));
+        client.requests.pop_front();
+        --client.refusals;
+        return true;
+    }
     const auto finish = [&](const RunRecord* record, std::optional<std::uint64_t> frontier,
                             std::optional<proto::FetchError> error = std::nullopt) {
         close(client, request, record, frontier, std::move(error));
@@ -207,17 +246,16 @@ bool FetchServer::serve_turn(Client& client) {
             const bool parked = request.frames == 0 && wanted > 0 && !record->ended &&
                                 Clock::now() < request.deadline;
             if (parked)
-                request.not_before =
-                    std::min(Clock::now() + long_poll_interval, request.deadline);
+                request.not_before = std::min(Clock::now() + long_poll_interval, request.deadline);
             else
                 finish(&*record, frontier);
             return true;
         }
         // max_bytes bounds the request, turn_bytes the turn; the first frame of a request
         // goes out whatever its size.
-        const auto room = fetch.max_bytes ? *fetch.max_bytes - std::min(*fetch.max_bytes,
-                                                                         request.payload)
-                                          : turn_bytes_;
+        const auto room = fetch.max_bytes
+                              ? *fetch.max_bytes - std::min(*fetch.max_bytes, request.payload)
+                              : turn_bytes_;
         const bool request_full = fetch.max_bytes && room < turn_bytes_;
         std::uint64_t bytes = 0;
         const auto count = reader.frames_within(
@@ -252,8 +290,8 @@ bool FetchServer::serve_turn(Client& client) {
         const auto gone = RunRegistry::gone(*record);
         finish(&*record, std::nullopt,
                gone ? proto::FetchError{"gone", *gone}
-                    : proto::FetchError{"internal", "reading " + record->file + " again: " +
-                                                        error.what()});
+                    : proto::FetchError{"internal",
+                                        "reading " + record->file + " again: " + error.what()});
     }
     return true;
 }

@@ -33,12 +33,22 @@ namespace swmrd::daemon {
 // Requests waiting or in progress, across clients and per client, before `busy`.
 inline constexpr std::size_t max_fetch_requests = 1024;
 inline constexpr std::size_t max_fetch_requests_per_client = 64;
+// A request is at most this long; up to max_fetch_message it is refused in its turn, past
+// that ZeroMQ drops the connection (docs/protocol.md, the fetch channel).
+inline constexpr std::size_t max_fetch_request_bytes = 64u << 10;
+inline constexpr std::size_t max_fetch_message = 1u << 20;
+// Refusals waiting their turn behind a client's requests, at most: a client that floods
+// requests without reading its answers gets no more than this many queued for it.
+inline constexpr std::size_t max_fetch_refusals_per_client = 256;
 
 class FetchServer {
 public:
     // Binds `endpoint` (throws zmq::error_t; the caller names it) and starts the thread.
+    // `max_message`: the largest frame message read for a fetch; `max_wait`: the longest
+    // `wait` honoured (docs/protocol.md, the config's keys of those names).
     FetchServer(zmq::context_t& context, const std::string& endpoint, const RunRegistry& runs,
-                InflightBudget& budget, std::chrono::milliseconds peer_timeout);
+                InflightBudget& budget, std::chrono::milliseconds peer_timeout,
+                std::uint64_t max_message, std::chrono::milliseconds max_wait);
     ~FetchServer();
     FetchServer(const FetchServer&) = delete;
     FetchServer& operator=(const FetchServer&) = delete;
@@ -61,6 +71,9 @@ private:
 
     struct Request {
         proto::FetchRequest fetch;
+        // Set for a request refused on arrival: answered with it in its turn, so that no
+        // answer overtakes an earlier request's.
+        std::optional<proto::FetchError> refusal;
         std::uint64_t next = 0;   // the next index to send
         std::uint64_t frames = 0; // sent so far
         std::uint64_t payload = 0;
@@ -70,6 +83,7 @@ private:
     struct Client {
         std::string identity;
         std::deque<Request> requests;
+        std::size_t refusals = 0;     // of `requests`, those only waiting to be refused
         std::deque<Multipart> output; // built, not yet taken by ZeroMQ
         // Payload bytes built for this client that ZeroMQ has not written to its connection
         // yet: a client that stops reading is served no further turn while two turns' worth
@@ -101,6 +115,8 @@ private:
     // before it is served no more. An eighth of the fetch budget at most, so that a few such
     // clients cannot hold all of it.
     const std::uint64_t turn_bytes_;
+    const std::uint64_t max_message_;
+    const std::chrono::milliseconds max_wait_;
     std::map<std::string, Client> clients_;
     std::size_t queued_ = 0;
     std::list<std::unique_ptr<FetchReader>> readers_; // most recently used first
@@ -110,6 +126,7 @@ private:
     std::atomic<std::uint64_t> requests_{0};
     std::atomic<std::uint64_t> frames_{0};
     std::atomic<std::uint64_t> bytes_{0};
+    std::uint64_t refusals_dropped_ = 0; // the fetch thread's
     std::thread thread_;
 };
 

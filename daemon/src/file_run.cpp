@@ -1,8 +1,11 @@
 #include "file_run.hpp"
 
+#include <swmrd/config/units.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace swmrd::daemon {
 
@@ -62,10 +65,23 @@ FileRun::FileRun(RunContext& context, reader::ReaderProcess& reader, std::string
     : context_(context), path_(std::move(path)), run_id_(std::move(run_id)),
       source_(reader, source_options(context.spec)),
       messages_(source_, context.spec, run_id_, path_) {
-    // A raw read that cannot be decoded fails before anything is sent. (Where a frame shape
-    // is not known yet, whether its chunks hold one frame is not either: start decides.)
-    if (source_.layout_known())
+    // A raw read that cannot be decoded, or frames larger than max_message, fail before
+    // anything is sent. (Where a frame shape is not known yet, whether its chunks hold one
+    // frame is not either: start decides.)
+    if (source_.layout_known()) {
         messages_.plan();
+        check_message_size(messages_.largest_raw_message(), std::nullopt);
+    }
+}
+
+void FileRun::check_message_size(std::uint64_t bytes, std::optional<std::uint64_t> index) const {
+    if (bytes <= context_.max_message)
+        return;
+    const auto size = config::format_size(bytes) + " (" + std::to_string(bytes) + " bytes)";
+    throw std::runtime_error(
+        (index ? "frame " + std::to_string(*index) + " of " + path_ + " is " + size
+               : "the frames of " + path_ + " are " + size + " each") +
+        ", more than max_message (" + config::format_size(context_.max_message) + "): not read");
 }
 
 FileRun::~FileRun() = default;
@@ -83,6 +99,7 @@ static std::uint64_t bounded_size(const std::vector<proto::MaxDim>& scan_shape) 
 
 void FileRun::send_start(std::uint64_t first_index) {
     messages_.plan(); // the frame shapes may have become known since
+    check_message_size(messages_.largest_raw_message(), std::nullopt);
     OutgoingMessage start;
     start.kind = OutgoingMessage::Kind::start;
     start.topic = context_.spec.name + "/start";
@@ -147,8 +164,8 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
                 }
                 if (now - data_short_since >= timeout) {
                     outcome.reason = proto::EndReason::error;
-                    outcome.error = "reading " + path_ + ": " +
-                                    source_.data_shortfall(next_) + ", after waiting " +
+                    outcome.error = "reading " + path_ + ": " + source_.data_shortfall(next_) +
+                                    ", after waiting " +
                                     config::format_duration(context_.spec.timeout);
                     break;
                 }
@@ -222,8 +239,8 @@ bool FileRun::acquire(std::uint64_t bytes) {
         dropping_ = !context_.budget.try_acquire(bytes);
         return !dropping_;
     }
-    dropping_ = !context_.budget.acquire(bytes, stopped,
-                                         std::chrono::steady_clock::now() + drop_patience);
+    dropping_ =
+        !context_.budget.acquire(bytes, stopped, std::chrono::steady_clock::now() + drop_patience);
     return !dropping_;
 }
 
@@ -265,6 +282,8 @@ void FileRun::deliver(std::uint64_t end, core::Clock::time_point readable_at) {
         auto count = messages_.has_chunk_parts() ? 1 : batch_size(end - next_);
         // Sized once, before anything is acquired: a lookup that throws holds nothing.
         auto bytes = batch_bytes(count);
+        if (messages_.has_chunk_parts()) // stored chunks are sized frame by frame
+            check_message_size(bytes - per_message_charge, next_);
         if (!acquire(bytes)) {
             if (context_.delivery != Delivery::drop)
                 return; // stopped while waiting for room
@@ -278,8 +297,8 @@ void FileRun::deliver(std::uint64_t end, core::Clock::time_point readable_at) {
         }
         Reservation reservation(context_.budget, bytes);
         const auto built_from = ready_messages_.size();
-        messages_.build(next_, count, first_index_, reservation, context_.budget,
-                        context_.counters, ready_messages_);
+        messages_.build(next_, count, first_index_, reservation, context_.budget, context_.counters,
+                        ready_messages_);
         for (auto message = ready_messages_.begin() + static_cast<std::ptrdiff_t>(built_from);
              message != ready_messages_.end(); ++message)
             message->readable_at = readable_at;

@@ -44,6 +44,9 @@ public:
 
 private:
     void send_start(std::uint64_t first_index);
+    // Throws when a message of `bytes` (frame `index`, or any frame when nullopt) would
+    // exceed max_message: the run ends with an error naming both sizes, before the read.
+    void check_message_size(std::uint64_t bytes, std::optional<std::uint64_t> index) const;
     // Frames [next_, end), whose keys the poll at `readable_at` found readable.
     void deliver(std::uint64_t end, core::Clock::time_point readable_at);
     std::uint64_t batch_bytes(std::uint64_t count);

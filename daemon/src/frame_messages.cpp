@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 namespace swmrd::daemon {
@@ -40,6 +41,7 @@ void FrameMessages::plan() {
     plans_.assign(parts.size(), {});
     has_chunk_parts_ = false;
     largest_raw_frame_ = 0;
+    largest_raw_message_ = 0;
     frame_header_ = {};
     frame_header_.envelope.watch = spec_.name;
     frame_header_.envelope.run = run_id_;
@@ -59,12 +61,17 @@ void FrameMessages::plan() {
             if (spec_.encoding == config::Encoding::chunk)
                 spdlog::info("{}: {} is sent raw: its chunks do not hold exactly one frame each",
                              spec_.name, parts[p].name);
+            std::uint64_t largest_member = 0;
             for (std::size_t m = 0; m < parts[p].members; ++m) {
                 const auto& info = source_.member(p, m);
                 if (auto missing = source_.missing_filter(p, m))
                     throw std::runtime_error(missing_filter_message(info.path, *missing));
-                largest_raw_frame_ = std::max<std::uint64_t>(largest_raw_frame_, info.frame_bytes);
+                largest_member = std::max<std::uint64_t>(largest_member, info.frame_bytes);
             }
+            largest_raw_frame_ = std::max(largest_raw_frame_, largest_member);
+            // Saturates: the sum of several huge declared frames must not wrap.
+            if (__builtin_add_overflow(largest_raw_message_, largest_member, &largest_raw_message_))
+                largest_raw_message_ = UINT64_MAX;
         }
         proto::Part description;
         description.path = parts[p].name;
@@ -165,7 +172,8 @@ void FrameMessages::build(std::uint64_t first, std::uint64_t count, std::uint64_
             const auto bytes = frames * source_.member(p, m).frame_bytes;
             // Handed over once the block exists: a block that cannot be made owns nothing, and
             // the reservation gives its bytes back.
-            blocks[p][m] = {PayloadBlock::create_owned(bytes, budget, source_.arena()), local_first};
+            blocks[p][m] = {PayloadBlock::create_owned(bytes, budget, source_.arena()),
+                            local_first};
             reservation.hand_over(bytes);
             source_.read(p, m, local_first, frames, blocks[p][m].block->bytes());
         }

@@ -24,8 +24,8 @@ inline constexpr std::uint64_t per_message_charge = 256;
 class FrameMessages {
 public:
     // `fetched`: messages for the fetch channel, marked `fetched: true`.
-    FrameMessages(reader::RemoteFrameSource& source, const config::WatchSpec& spec, std::string run_id,
-                  std::string file, bool fetched = false);
+    FrameMessages(reader::RemoteFrameSource& source, const config::WatchSpec& spec,
+                  std::string run_id, std::string file, bool fetched = false);
 
     // Decides each part's encoding, once the source's layout is known: `chunk` where the
     // spec asks for it and every member's chunks hold one frame each, `raw` otherwise.
@@ -44,6 +44,8 @@ public:
     // chunks are added per frame by stored_chunk_bytes().
     std::uint64_t raw_bytes(std::uint64_t first, std::uint64_t count) const;
     std::uint64_t largest_raw_frame() const noexcept { return largest_raw_frame_; }
+    // The payload of the largest message of raw parts: each part's largest member's frame.
+    std::uint64_t largest_raw_message() const noexcept { return largest_raw_message_; }
     // The stored sizes of frame `index`'s chunks (kept for the next build of that frame).
     std::uint64_t stored_chunk_bytes(std::uint64_t index);
 
@@ -71,6 +73,7 @@ private:
     std::vector<PartPlan> plans_;
     bool has_chunk_parts_ = false;
     std::uint64_t largest_raw_frame_ = 0;
+    std::uint64_t largest_raw_message_ = 0;
     std::vector<std::uint64_t> chunk_sizes_; // of the frame measured last, per part
     proto::FrameHeader frame_header_;        // reused: its vectors keep their capacity
 };

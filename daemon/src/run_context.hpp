@@ -23,6 +23,8 @@ struct RunContext {
     Publisher& publisher;
     InflightBudget& budget;
     Delivery delivery;
+    // A message larger than this ends the run with an error before it is read.
+    std::uint64_t max_message;
     std::shared_ptr<WatchCounters> counters;
     // Set when the watch is asked to stop: `stopped` or `shutdown`.
     std::function<std::optional<proto::EndReason>()> stop_reason;

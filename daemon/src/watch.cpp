@@ -33,9 +33,10 @@ constexpr std::chrono::microseconds min_open_retry_gap{500};
 constexpr std::chrono::milliseconds min_reader_patience{5000};
 
 // A reader's shared memory: room for the whole in-flight budget twice over, so that blocks
-// freed out of order never leave it without room; only address space until frames use it.
-std::size_t reader_arena_bytes(std::uint64_t max_inflight) {
-    return static_cast<std::size_t>(2 * max_inflight + (64u << 20));
+// freed out of order never leave it without room, and for one message of the largest size
+// allowed (sent alone when it exceeds the budget); only address space until frames use it.
+std::size_t reader_arena_bytes(std::uint64_t max_inflight, std::uint64_t max_message) {
+    return static_cast<std::size_t>(2 * max_inflight + max_message + (64u << 20));
 }
 
 const char* to_string(WatchSource source) {
@@ -45,12 +46,12 @@ const char* to_string(WatchSource source) {
 } // namespace
 
 Watch::Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher,
-             InflightBudget& budget, Delivery delivery, RunRegistry& runs,
-             std::optional<std::vector<std::string>> allowed_roots,
+             InflightBudget& budget, Delivery delivery, std::uint64_t max_message,
+             RunRegistry& runs, std::optional<std::vector<std::string>> allowed_roots,
              std::shared_ptr<const std::atomic<bool>> predecessor_gone)
     : spec_(std::move(spec)), source_(source), publisher_(publisher), budget_(budget),
-      delivery_(delivery), runs_(runs), allowed_roots_(std::move(allowed_roots)),
-      predecessor_gone_(std::move(predecessor_gone)) {
+      delivery_(delivery), max_message_(max_message), runs_(runs),
+      allowed_roots_(std::move(allowed_roots)), predecessor_gone_(std::move(predecessor_gone)) {
     stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     try {
         thread_ = std::thread([this] { run(); });
@@ -201,8 +202,8 @@ void Watch::run() {
             const bool woken = folder.wait(look_interval, stop_fd_, &changed);
             selector.changed(changed);
             if (spec_.is_pattern())
-                look_interval = woken ? look_for_file_interval
-                                      : std::min(look_interval * 2, max_look_interval);
+                look_interval =
+                    woken ? look_for_file_interval : std::min(look_interval * 2, max_look_interval);
             continue;
         }
         look_interval = look_for_file_interval;
@@ -247,10 +248,10 @@ void Watch::run() {
             // confined to the roots as well; this names the problem.)
             if (roots && !config::is_inside_allowed_roots(*opened, *roots, &why)) {
                 reader_.reset();
-                fail_before_start(*candidate, candidate->path + " opened " +
-                                                  (opened->empty() ? "a file it cannot name"
-                                                                   : *opened) +
-                                                  ": " + why);
+                fail_before_start(*candidate,
+                                  candidate->path + " opened " +
+                                      (opened->empty() ? "a file it cannot name" : *opened) + ": " +
+                                      why);
                 selector.mark(*candidate, FileState::failed);
                 continue;
             }
@@ -282,6 +283,7 @@ RunContext Watch::run_context() {
                       publisher_,
                       budget_,
                       delivery_,
+                      max_message_,
                       counters_,
                       [this] { return stop_reason(); },
                       [this](std::chrono::microseconds d) { sleep_for(d); },
@@ -375,7 +377,7 @@ reader::ReaderProcess& Watch::reader_for(const std::optional<std::vector<std::st
         reader_.reset(); // allowed_roots narrowed by a reload: a process confined anew
     if (!reader_) {
         reader_ = std::make_unique<reader::ReaderProcess>(reader::confined_settings(
-            roots, reader_arena_bytes(budget_.limit()),
+            roots, reader_arena_bytes(budget_.limit(), max_message_),
             std::max(min_reader_patience,
                      std::chrono::duration_cast<std::chrono::milliseconds>(spec_.timeout))));
         reader_->set_wake_fd(stop_fd_);

@@ -37,7 +37,7 @@ public:
     // `predecessor_gone`: the flag of a watch of the same name still ending; this one opens
     // nothing until it is true.
     Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher, InflightBudget& budget,
-          Delivery delivery, RunRegistry& runs,
+          Delivery delivery, std::uint64_t max_message, RunRegistry& runs,
           std::optional<std::vector<std::string>> allowed_roots = std::nullopt,
           std::shared_ptr<const std::atomic<bool>> predecessor_gone = nullptr);
     ~Watch(); // stops with reason `shutdown` if still running, and joins
@@ -91,6 +91,7 @@ private:
     Publisher& publisher_;
     InflightBudget& budget_;
     const Delivery delivery_;
+    const std::uint64_t max_message_;
     RunRegistry& runs_;
     std::optional<std::vector<std::string>> allowed_roots_; // guarded by mutex_ once running
     const std::shared_ptr<const std::atomic<bool>> predecessor_gone_;

@@ -11,9 +11,9 @@
 namespace swmrd::daemon {
 
 WatchManager::WatchManager(Publisher& publisher, InflightBudget& budget, Delivery delivery,
-                           RunRegistry& runs, std::size_t max_watches)
-    : publisher_(publisher), budget_(budget), delivery_(delivery), runs_(runs),
-      max_watches_(max_watches) {}
+                           std::uint64_t max_message, RunRegistry& runs, std::size_t max_watches)
+    : publisher_(publisher), budget_(budget), delivery_(delivery), max_message_(max_message),
+      runs_(runs), max_watches_(max_watches) {}
 
 WatchManager::~WatchManager() {
     shutdown();
@@ -50,8 +50,8 @@ WatchManager::start(config::WatchSpec spec, WatchSource source,
                  source == WatchSource::config ? "config" : "control", spec.file);
     auto predecessor = reaper_.leaving(spec.name);
     watches_.push_back(std::make_unique<Watch>(std::move(spec), source, publisher_, budget_,
-                                               delivery_, runs_, std::move(allowed_roots),
-                                               std::move(predecessor)));
+                                               delivery_, max_message_, runs_,
+                                               std::move(allowed_roots), std::move(predecessor)));
     return std::nullopt;
 }
 

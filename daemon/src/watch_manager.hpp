@@ -21,8 +21,9 @@ namespace swmrd::daemon {
 
 class WatchManager {
 public:
+    // `max_message`: the largest message a run may read and send (docs/protocol.md, config).
     WatchManager(Publisher& publisher, InflightBudget& budget, Delivery delivery,
-                 RunRegistry& runs, std::size_t max_watches = 256);
+                 std::uint64_t max_message, RunRegistry& runs, std::size_t max_watches = 256);
     ~WatchManager(); // shuts every watch down
 
     // `exists` when a watch of that name is listed. Control watches get the allowed roots
@@ -52,9 +53,8 @@ public:
 
     // Every run ends with `shutdown`; waits for the threads until `deadline`. Returns the
     // watches still stuck then (in a read that does not return), whose threads are left.
-    std::vector<std::shared_ptr<Watch>>
-    shutdown(std::chrono::steady_clock::time_point deadline =
-                 std::chrono::steady_clock::time_point::max());
+    std::vector<std::shared_ptr<Watch>> shutdown(std::chrono::steady_clock::time_point deadline =
+                                                     std::chrono::steady_clock::time_point::max());
 
 private:
     Watch* find(const std::string& name) const;
@@ -63,10 +63,11 @@ private:
     Publisher& publisher_;
     InflightBudget& budget_;
     const Delivery delivery_;
+    const std::uint64_t max_message_;
     RunRegistry& runs_;
     const std::size_t max_watches_;
     std::vector<std::unique_ptr<Watch>> watches_; // in the order they were started
-    Reaper reaper_; // joins the watches `stop` removed
+    Reaper reaper_;                               // joins the watches `stop` removed
 };
 
 } // namespace swmrd::daemon

@@ -68,14 +68,14 @@ TEST_CASE("unknown top-level key") {
     CHECK(error_in("control: tcp://127.0.0.1:5555\n"
                    "verbosity: 3\n") ==
           "c.yaml: verbosity: unknown key; the config takes control, publish, fetch, "
-          "http, allowed_roots, delivery, max_inflight, peer_timeout, history, max_watches, "
-          "heartbeat, log and watches (line 2, column 1)");
+          "http, allowed_roots, delivery, max_inflight, max_message, max_wait, peer_timeout, "
+          "history, max_watches, heartbeat, log and watches (line 2, column 1)");
     CHECK(error_in("heartbeat: 1s\n"
                    "  \n"
                    "hearbeat: 2s\n") ==
           "c.yaml: hearbeat: unknown key (did you mean heartbeat?); the config takes control, "
-          "publish, fetch, http, allowed_roots, delivery, max_inflight, peer_timeout, history, "
-          "max_watches, heartbeat, log and watches (line 3, column 1)");
+          "publish, fetch, http, allowed_roots, delivery, max_inflight, max_message, max_wait, "
+          "peer_timeout, history, max_watches, heartbeat, log and watches (line 3, column 1)");
 }
 
 TEST_CASE("the http endpoint: host:port, checked before anything binds") {
@@ -154,6 +154,12 @@ TEST_CASE("bad size") {
     CHECK(error_in("max_inflight: -5\n") ==
           "c.yaml: max_inflight: expected a size (bytes, or a string with a unit: 64KiB, 512MiB, "
           "1GiB), got the number -5 (line 1, column 15)");
+    CHECK(error_in("max_message: 0\n") ==
+          "c.yaml: max_message: must be more than 0 bytes (line 1, column 14)");
+    CHECK(error_in("max_message: 65GiB\n") ==
+          "c.yaml: max_message: is more than 64GiB, the most one message may be (line 1, "
+          "column 14)");
+    CHECK(error_in("max_wait: soon\n").find("c.yaml: max_wait: ") == 0);
     CHECK(error_in("max_inflight: 1.5\n") ==
           "c.yaml: max_inflight: expected a size (bytes, or a string with a unit: 64KiB, 512MiB, "
           "1GiB), got the number 1.5 (line 1, column 15)");

@@ -15,6 +15,8 @@ publish: [tcp://*:6001, ipc:///run/swmrd/data.sock, inproc://local]
 allowed_roots: [/data, /scratch/beamline]
 delivery: drop
 max_inflight: 64MiB
+max_message: 16MiB
+max_wait: 2s
 heartbeat: 500ms
 log: {level: debug}
 watches:
@@ -39,6 +41,8 @@ watches:
     CHECK(config.allowed_roots == std::vector<std::string>{"/data", "/scratch/beamline"});
     CHECK(config.delivery == Delivery::drop);
     CHECK(config.max_inflight == 64ull << 20);
+    CHECK(config.max_message == 16ull << 20);
+    CHECK(config.max_wait.count() == 2.0);
     CHECK(config.heartbeat.count() == doctest::Approx(0.5));
     CHECK(config.log.level == "debug");
     REQUIRE(config.watches.size() == 2);
@@ -108,6 +112,8 @@ TEST_CASE("a minimal config takes every default") {
     CHECK(config.allowed_roots.empty());
     CHECK(config.delivery == Delivery::lossless);
     CHECK(config.max_inflight == 512ull << 20);
+    CHECK(config.max_message == 512ull << 20);
+    CHECK(config.max_wait.count() == 60.0);
     CHECK(config.heartbeat.count() == 1.0);
     CHECK(config.log.level == "info");
     CHECK(config.watches.empty());

@@ -189,6 +189,10 @@ class Daemon:
                     pass  # a reader that ended meanwhile
         return pids
 
+    def reset_peak(self):
+        """Starts the peak resident memory (VmHWM) over from now (Linux's clear_refs 5)."""
+        Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+
     def peak_rss_bytes(self):
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):

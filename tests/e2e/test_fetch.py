@@ -330,11 +330,15 @@ def test_too_many_requests_from_one_client_are_answered_busy(start_daemon, tmp_p
     start, *_ = live_run(daemon, path)
     run = start.header["run"]
     fetcher = daemon.fetcher()
-    # Long polls past the run's frames: each stays in progress until its wait ends.
+    # Sent in one go, the 65th finds 64 of this client's in progress: `busy`, answered in its
+    # turn, after the 64 before it (past the ended run's frames, they close at once).
     ids = [fetcher.send(watch="det", run=run, **{"from": 1000}, count=1, wait=30)
            for _ in range(65)]
-    frames, closing = fetcher.answer(timeout=20)
-    assert frames == [] and closing["id"] == ids[-1] and closing["ok"] is False
+    answers = [fetcher.answer(timeout=20) for _ in range(65)]
+    assert [closing["id"] for _, closing in answers] == ids
+    assert all(closing["ok"] and frames == [] for frames, closing in answers[:64])
+    frames, closing = answers[-1]
+    assert frames == [] and closing["ok"] is False
     assert closing["error"]["code"] == "busy", closing
     fetcher.close()
     # The others are still waited on, and a new client is served at once.
@@ -376,3 +380,44 @@ def test_a_file_deleted_after_a_fetch_is_not_held_open(start_daemon, tmp_path):
         assert time.monotonic() < deadline, open_paths(daemon)
         time.sleep(0.2)
     fetcher.close()
+
+
+def closing_ids(socket, count):
+    """The ids of the next `count` closing messages on a raw DEALER, in the order they came."""
+    ids = []
+    while len(ids) < count:
+        assert socket.poll(20000), ids
+        parts = socket.recv_multipart()
+        header = msgpack.unpackb(parts[1], raw=False)
+        if header["kind"] == "fetched":
+            ids.append((header["id"], header["ok"], (header.get("error") or {}).get("code")))
+    return ids
+
+
+def test_answers_come_in_request_order_refusals_and_oversized_requests_included(
+        start_daemon, tmp_path):
+    daemon = fetch_daemon(start_daemon, tmp_path)
+    path = tmp_path / "slow.h5"
+    sub = daemon.subscriber("slow/")
+    sub.wait_ready()
+    assert daemon.request("start", watch=watch_spec("slow", path, timeout="30s"))["ok"]
+    writer = run_sim(path, "--scan-shape", 1000, "--rate", 5, "--no-finished", wait=False)
+    try:
+        run = sub.next().header["run"]
+        socket = daemon.context.socket(zmq.DEALER)
+        socket.setsockopt(zmq.LINGER, 0)
+        socket.connect(daemon.fetch_endpoint)
+        request = {"cmd": "fetch", "watch": "slow", "run": run, "count": 1}
+        # A long poll for a frame far ahead, then a malformed request, then one of 100 kB
+        # (over the 64 KiB a request may be), then a good one: answered in that order.
+        socket.send(msgpack.packb({**request, "id": "poll", "from": 999, "wait": 1.0}))
+        socket.send(msgpack.packb({**request, "id": "bad", "from": 0, "count": 0}))
+        socket.send(msgpack.packb({**request, "id": "huge", "from": 0, "pad": "x" * 100000}))
+        socket.send(msgpack.packb({**request, "id": "good", "from": 0}))
+        assert closing_ids(socket, 4) == [("poll", True, None), ("bad", False, "bad_request"),
+                                           ("huge", False, "bad_request"),
+                                           ("good", True, None)]
+        socket.close()
+    finally:
+        writer.kill()
+        writer.wait()

@@ -162,6 +162,25 @@ def test_latest_frame_is_read_again_from_the_file(ended_run):
     assert status == 404 and "ghost" in body["error"]["message"]
 
 
+def test_latest_after_a_fetch_of_the_same_run_is_still_the_newest_frame(ended_run):
+    daemon, path, messages = ended_run
+    fetcher = daemon.fetcher()
+    got, closing = fetcher.fetch(watch="det", run=messages[0].header["run"], **{"from": 0},
+                                 count=1)
+    assert closing["ok"] and [m.header["index"] for m in got] == [0]
+    fetcher.close()
+    status, headers, raw = get(daemon, "/api/v1/watches/det/latest?dataset=/entry/data/data",
+                               headers={"Accept": "application/octet-stream"})
+    assert status == 200
+    assert json.loads(headers["X-Swmrd-Metadata"])["index"] == SCAN - 1
+    with h5py.File(path, "r") as f:
+        expected = f["/entry/data/data"][SCAN - 1]
+    assert np.array_equal(np.frombuffer(raw, "<u2"), expected.ravel())
+    status, headers, raw = get(daemon, "/api/v1/watches/det/latest?dataset=/entry/data/data",
+                               method="HEAD")
+    assert status == 200 and raw == b""
+
+
 def test_bad_requests_get_a_4xx_and_change_nothing(ended_run):
     daemon = ended_run[0]
     before = daemon.request("list")

@@ -20,8 +20,7 @@ void send_json(httplib::Response& response, int status, const nlohmann::json& bo
 // Errors have the control channel's shape: {ok: false, error: {code, message}}.
 void send_error(httplib::Response& response, int status, const std::string& code,
                 const std::string& message) {
-    send_json(response, status,
-              {{"ok", false}, {"error", {{"code", code}, {"message", message}}}});
+    send_json(response, status, {{"ok", false}, {"error", {{"code", code}, {"message", message}}}});
 }
 
 int status_of(const std::string& code) {
@@ -39,8 +38,8 @@ void answer_as_control(DaemonAccess& access, const proto::ControlRequest& reques
                        httplib::Response& response) {
     auto encoded = proto::encode_request(request);
     auto control = access.control;
-    auto reply = access.calls.call<std::string>(
-        [control, encoded] { return control(encoded); }, control_loop_patience);
+    auto reply = access.calls.call<std::string>([control, encoded] { return control(encoded); },
+                                                control_loop_patience);
     if (!reply)
         return send_error(response, 503, "unavailable",
                           "the daemon's control loop did not answer in time");
@@ -79,11 +78,13 @@ nlohmann::json overview_of(const DaemonFigures& figures) {
             {"watches", std::move(watches)}};
 }
 
+// The most values a latest frame is sent with as JSON (about 20 MB of text).
+constexpr std::size_t max_json_values = 1u << 20;
+
 bool wants_binary(const httplib::Request& request) {
     if (request.has_param("format"))
         return request.get_param_value("format") == "binary";
-    return request.get_header_value("Accept").find("application/octet-stream") !=
-           std::string::npos;
+    return request.get_header_value("Accept").find("application/octet-stream") != std::string::npos;
 }
 
 void answer_latest(LatestFrames& latest, const httplib::Request& request,
@@ -96,23 +97,50 @@ void answer_latest(LatestFrames& latest, const httplib::Request& request,
         request.get_param_value("format") != "json")
         return send_error(response, 400, "bad_request", "format is json or binary");
     try {
+        if (request.method == "HEAD") { // the headers GET would give, without the read
+            latest.probe(watch);
+            response.set_header("Cache-Control", "no-store");
+            response.status = 200;
+            return;
+        }
         auto frame = latest.read(watch, request.get_param_value("dataset"));
         if (wants_binary(request)) {
             response.set_header("X-Swmrd-Metadata", frame.metadata.dump());
             response.set_header("X-Swmrd-Dtype", frame.metadata["dtype"].get<std::string>());
             response.set_header("X-Swmrd-Shape", frame.metadata["shape"].dump());
-            response.set_header("X-Swmrd-Index", std::to_string(frame.metadata["index"].get<std::int64_t>()));
+            response.set_header("X-Swmrd-Index",
+                                std::to_string(frame.metadata["index"].get<std::int64_t>()));
             response.set_header("Cache-Control", "no-store");
-            response.set_content(std::move(frame.values), "application/octet-stream");
+            // Written from the copy kept for the watch, which this holds: no copy per request.
+            const auto size = frame.values->size();
+            response.set_content_provider(
+                size, "application/octet-stream",
+                [values = frame.values](std::size_t offset, std::size_t length,
+                                        httplib::DataSink& sink) {
+                    return sink.write(values->data() + offset,
+                                      std::min(length, values->size() - offset));
+                });
             return;
         }
+        // As JSON, a value costs tens of bytes: a large frame goes in binary only.
+        const auto item_size = std::stoul(frame.metadata["dtype"].get<std::string>().substr(2));
+        if (item_size > 0 && frame.values->size() / item_size > max_json_values)
+            return send_error(response, 413, "too_large",
+                              "the frame holds " +
+                                  std::to_string(frame.values->size() / item_size) +
+                                  " values, more than " + std::to_string(max_json_values) +
+                                  " sent as JSON: ask for it in binary (&format=binary, or "
+                                  "Accept: application/octet-stream)");
         auto body = frame.metadata;
         body["ok"] = true;
-        body["values"] = values_as_json(frame.metadata["dtype"].get<std::string>(), frame.values);
+        body["values"] = values_as_json(frame.metadata["dtype"].get<std::string>(), *frame.values);
         response.set_header("Cache-Control", "no-store");
         send_json(response, 200, body);
     } catch (const HttpError& error) {
-        send_error(response, error.status, error.status == 404 ? "not_found" : "unavailable",
+        send_error(response, error.status,
+                   error.status == 404   ? "not_found"
+                   : error.status == 413 ? "too_large"
+                                         : "unavailable",
                    error.what());
     } catch (const std::invalid_argument& error) {
         send_error(response, 415, "unsupported", error.what());
@@ -125,16 +153,14 @@ void add_api_routes(httplib::Server& server, DaemonAccess& access, LatestFrames&
     server.Get("/api/v1/watches", [&access](const httplib::Request&, httplib::Response& response) {
         answer_as_control(access, proto::ListRequest{}, response);
     });
-    server.Get(R"(/api/v1/watches/([^/]+))",
-               [&access](const httplib::Request& request, httplib::Response& response) {
-                   answer_as_control(access, proto::StatusRequest{request.matches[1].str()},
-                                     response);
-               });
-    server.Get(R"(/api/v1/watches/([^/]+)/runs)",
-               [&access](const httplib::Request& request, httplib::Response& response) {
-                   answer_as_control(access, proto::RunsRequest{request.matches[1].str()},
-                                     response);
-               });
+    server.Get(R"(/api/v1/watches/([^/]+))", [&access](const httplib::Request& request,
+                                                       httplib::Response& response) {
+        answer_as_control(access, proto::StatusRequest{request.matches[1].str()}, response);
+    });
+    server.Get(R"(/api/v1/watches/([^/]+)/runs)", [&access](const httplib::Request& request,
+                                                            httplib::Response& response) {
+        answer_as_control(access, proto::RunsRequest{request.matches[1].str()}, response);
+    });
     server.Get(R"(/api/v1/watches/([^/]+)/latest)",
                [&latest](const httplib::Request& request, httplib::Response& response) {
                    answer_latest(latest, request, response);

@@ -34,7 +34,7 @@ std::string host_port(const std::string& host, int port) {
 } // namespace
 
 HttpServer::HttpServer(const config::HttpAddress& address, DaemonAccess access)
-    : access_(std::move(access)), latest_(access_.runs),
+    : access_(std::move(access)), latest_(access_.runs, access_.latest_bytes),
       server_(std::make_unique<httplib::Server>()) {
     server_->new_task_queue = [] { return new BoundedTaskQueue(http_workers, http_waiting); };
     server_->set_read_timeout(http_timeout_seconds);

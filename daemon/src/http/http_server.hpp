@@ -30,6 +30,8 @@ struct DaemonAccess {
     std::function<std::string(const std::string& encoded_request)> control;
     std::function<DaemonFigures()> figures;
     const RunRegistry& runs;
+    // What the live view's latest frames may hold, read and kept (a share of max_inflight).
+    std::uint64_t latest_bytes = 64ull << 20;
 };
 
 class HttpServer {

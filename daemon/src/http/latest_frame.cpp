@@ -7,8 +7,8 @@ namespace swmrd::daemon {
 
 namespace {
 
-// What a latest read may hold while it builds its one frame; a larger frame still goes alone.
-constexpr std::uint64_t latest_budget = 64ull << 20;
+// A copy not asked for in this long is dropped: nobody is looking at that watch.
+constexpr auto idle_copy = std::chrono::seconds(10);
 
 std::string list_of(const nlohmann::json& parts) {
     std::string names;
@@ -19,31 +19,66 @@ std::string list_of(const nlohmann::json& parts) {
 
 } // namespace
 
-LatestFrames::LatestFrames(const RunRegistry& runs, std::chrono::milliseconds min_interval)
-    : runs_(runs), min_interval_(min_interval) {}
+LatestFrames::LatestFrames(const RunRegistry& runs, std::uint64_t max_bytes,
+                           std::chrono::milliseconds min_interval)
+    : runs_(runs), max_bytes_(max_bytes), min_interval_(min_interval) {}
 
 std::shared_ptr<LatestFrames::PerWatch> LatestFrames::per_watch(const std::string& watch) {
     std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    trim(now);
     auto& entry = watches_[watch];
     if (!entry)
         entry = std::make_shared<PerWatch>();
+    entry->asked_at = now;
     return entry;
 }
 
-LatestFrame LatestFrames::read(const std::string& watch, const std::string& dataset) {
+void LatestFrames::trim(std::chrono::steady_clock::time_point now) {
+    std::erase_if(watches_,
+                  [&](const auto& item) { return now - item.second->asked_at > idle_copy; });
+    for (;;) {
+        std::uint64_t total = 0;
+        auto oldest = watches_.end();
+        for (auto it = watches_.begin(); it != watches_.end(); ++it) {
+            total += it->second->bytes.load();
+            if (oldest == watches_.end() || it->second->asked_at < oldest->second->asked_at)
+                oldest = it;
+        }
+        if (total <= max_bytes_ || oldest == watches_.end())
+            return;
+        watches_.erase(oldest); // a reader still using it keeps its own reference
+    }
+}
+
+RunRecord LatestFrames::newest(const std::string& watch, std::int64_t& index) const {
     if (!runs_.knows_watch(watch))
         throw HttpError(404, "no run of a watch named " + watch + " is kept");
     const auto runs = runs_.runs(watch);
     if (runs.empty())
         throw HttpError(404, "watch " + watch + " has no run yet");
-    const auto record = runs_.find(watch, runs.back().run);
+    auto record = runs_.find(watch, runs.back().run);
     if (!record)
         throw HttpError(404, "watch " + watch + "'s newest run is no longer kept");
-    const auto index =
-        record->counters && !record->ended ? record->counters->last_index.load() : record->last_index;
+    index = record->counters && !record->ended ? record->counters->last_index.load()
+                                               : record->last_index;
     if (index < 0)
-        throw HttpError(404, "watch " + watch + "'s run " + record->run +
-                                 " has published no frame yet");
+        throw HttpError(404,
+                        "watch " + watch + "'s run " + record->run + " has published no frame yet");
+    return std::move(*record);
+}
+
+void LatestFrames::probe(const std::string& watch) const {
+    std::int64_t index = -1;
+    const auto record = newest(watch, index);
+    if (const auto gone = RunRegistry::gone(record))
+        throw HttpError(410, *gone);
+}
+
+LatestFrame LatestFrames::read(const std::string& watch, const std::string& dataset) {
+    std::int64_t index = -1;
+    const auto newest_run = newest(watch, index);
+    const auto* record = &newest_run;
 
     const auto entry = per_watch(watch);
     std::shared_ptr<const Read> read;
@@ -53,6 +88,10 @@ LatestFrame LatestFrames::read(const std::string& watch, const std::string& data
         const bool same_frame = entry->read && entry->run == record->run && entry->index == index;
         if (!same_frame && (!entry->read || now - entry->read_at >= min_interval_)) {
             entry->read = read_again(*record, index);
+            std::uint64_t bytes = 0;
+            for (const auto& part : entry->read->parts)
+                bytes += part.size();
+            entry->bytes.store(bytes);
             entry->read_at = now;
             entry->run = record->run;
             entry->index = index;
@@ -76,7 +115,7 @@ LatestFrame LatestFrames::read(const std::string& watch, const std::string& data
                           {"dataset", dataset},
                           {"dtype", parts[part].at("dtype")},
                           {"shape", parts[part].at("shape")}};
-        frame.values = read->parts[part];
+        frame.values = std::shared_ptr<const std::string>(read, &read->parts[part]);
         return frame;
     }
     throw HttpError(404, "watch " + watch + "'s frames hold no dataset " + dataset +
@@ -89,12 +128,13 @@ std::shared_ptr<const LatestFrames::Read> LatestFrames::read_again(const RunReco
         throw HttpError(410, *gone);
     auto decoded = record;
     decoded.spec.encoding = config::Encoding::raw; // the live view wants values, not chunks
+    std::lock_guard one_at_a_time(read_mutex_);
     try {
-        FetchReader reader(decoded, latest_budget);
-        InflightBudget budget(latest_budget);
+        FetchReader reader(decoded, max_bytes_, max_bytes_);
+        InflightBudget budget(max_bytes_);
         std::uint64_t bytes = 0;
         const auto first = static_cast<std::uint64_t>(index);
-        reader.frames_within(first, 1, latest_budget, true, bytes);
+        reader.frames_within(first, 1, max_bytes_, true, bytes);
         budget.try_acquire(bytes);
         Reservation reservation(budget, bytes);
         std::vector<OutgoingMessage> built;
@@ -109,6 +149,9 @@ std::shared_ptr<const LatestFrames::Read> LatestFrames::read_again(const RunReco
         return read;
     } catch (const HttpError&) {
         throw;
+    } catch (const MessageTooLarge& error) {
+        throw HttpError(413, std::string(error.what()) + " for the live view, whose frames "
+                                                         "hold a share of max_inflight");
     } catch (const std::exception& error) {
         throw HttpError(503, "reading frame " + std::to_string(index) + " of " + record.file +
                                  " again: " + error.what());

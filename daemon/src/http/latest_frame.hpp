@@ -1,14 +1,20 @@
 #pragma once
 // The newest published frame of a watch, read again from its file for the live view and
-// /api/v1/watches/<name>/latest (PROTOCOL.md section 6). Never on the live path: it opens the
-// run's file apart from the watch, as a fetch does, decodes every dataset (a raw read, whatever
-// the run's encoding), and reads at most once per `min_interval` per watch; requests in
-// between get the copy already read.
+// /api/v1/watches/<name>/latest (docs/protocol.md, HTTP). Never on the live path: it opens the
+// run's file in a reader process of its own, as a fetch does, decodes every dataset (a raw
+// read, whatever the run's encoding), and reads at most once per `min_interval` per watch;
+// requests in between get the copy already read.
+//
+// Bounded whatever the clients do: one read at a time in the whole daemon, a frame larger
+// than `max_bytes` is refused (413) before it is read, and the copies kept for the watches
+// being viewed hold `max_bytes` together at most (the least recently asked for go first;
+// one not asked for in a while goes anyway).
 
 #include "run_registry.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -26,18 +32,24 @@ struct HttpError : std::runtime_error {
 };
 
 struct LatestFrame {
-    nlohmann::json metadata; // watch, run, file, index, seq, slice, scan_shape, dataset, dtype, shape
-    std::string values;      // the frame's bytes, C order, in `dtype`
+    nlohmann::json
+        metadata; // watch, run, file, index, seq, slice, scan_shape, dataset, dtype, shape
+    // The frame's bytes, C order, in `dtype`: the copy kept for the watch, shared rather than
+    // copied per request.
+    std::shared_ptr<const std::string> values;
 };
 
 class LatestFrames {
 public:
-    explicit LatestFrames(const RunRegistry& runs,
-                          std::chrono::milliseconds min_interval = std::chrono::milliseconds(250));
+    LatestFrames(const RunRegistry& runs, std::uint64_t max_bytes,
+                 std::chrono::milliseconds min_interval = std::chrono::milliseconds(250));
 
     // Throws HttpError: 404 for an unknown watch or dataset or no frame published yet, 410
-    // when the run's file was deleted or replaced, 503 when it cannot be read just now.
+    // when the run's file was deleted or replaced, 413 for a frame larger than max_bytes,
+    // 503 when it cannot be read just now.
     LatestFrame read(const std::string& watch, const std::string& dataset);
+    // What read() would refuse with, without reading (HEAD).
+    void probe(const std::string& watch) const;
 
 private:
     struct Read {
@@ -47,6 +59,8 @@ private:
     struct PerWatch {
         std::mutex mutex; // one read per watch at a time; others wait for its result
         std::chrono::steady_clock::time_point read_at{};
+        std::chrono::steady_clock::time_point asked_at{}; // guarded by LatestFrames::mutex_
+        std::atomic<std::uint64_t> bytes{0};              // of `read`, for trim() without `mutex`
         std::string run;
         std::int64_t index = -1;
         std::shared_ptr<const Read> read;
@@ -54,11 +68,18 @@ private:
 
     std::shared_ptr<PerWatch> per_watch(const std::string& watch);
     std::shared_ptr<const Read> read_again(const RunRecord& record, std::int64_t index);
+    // The watch's newest run and the index of its newest published frame; throws HttpError.
+    RunRecord newest(const std::string& watch, std::int64_t& index) const;
+    // Drops the copies of watches not asked for lately, then the least recently asked for
+    // until the rest fit in max_bytes_. Under mutex_.
+    void trim(std::chrono::steady_clock::time_point now);
 
     const RunRegistry& runs_;
+    const std::uint64_t max_bytes_;
     const std::chrono::milliseconds min_interval_;
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<PerWatch>> watches_;
+    std::mutex read_mutex_; // one read in the daemon at a time: its memory is one frame
 };
 
 } // namespace swmrd::daemon

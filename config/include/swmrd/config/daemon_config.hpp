@@ -37,6 +37,11 @@ struct DaemonConfig {
     std::vector<std::string> allowed_roots; // none: control `start` is refused
     Delivery delivery = Delivery::lossless;
     std::uint64_t max_inflight = 512ull << 20;
+    // A message (a frame with all its parts) larger than this ends its run with an error
+    // before it is read: what a 2 KB file declaring a 64 GiB frame would otherwise cost.
+    std::uint64_t max_message = 512ull << 20;
+    // The longest fetch `wait` honoured (a long poll); longer ones are cut to it.
+    Seconds max_wait{60.0};
     // A subscriber or fetcher whose connection stays silent this long (ZMTP heartbeats) is
     // disconnected.
     Seconds peer_timeout{10.0};
