@@ -37,9 +37,17 @@ def confinement(request):
 
 
 def daemon_for(start_daemon, confinement, root, **settings):
+    """A daemon with `confinement` in force, as its ping, its log and /metrics say."""
+    import urllib.request
     environment = {"SWMRD_DISABLE_LANDLOCK": "1"} if confinement == "none" else {}
-    daemon = start_daemon(allowed_roots=[str(root)], environment=environment, **settings)
+    daemon = start_daemon(allowed_roots=[str(root)], environment=environment,
+                          http="127.0.0.1:0", **settings)
     assert f"confinement:{confinement}" in daemon.request("ping")["features"]
+    metrics = urllib.request.urlopen(f"http://{daemon.http_address}/metrics",
+                                     timeout=10).read().decode()
+    assert f'swmrd_reader_confinement_info{{mode="{confinement}"}} 1' in metrics
+    expected = "confined with Landlock" if confinement == "landlock" else "Landlock is not available"
+    assert expected in daemon.log()
     return daemon
 
 
