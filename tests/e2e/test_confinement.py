@@ -237,13 +237,15 @@ def test_a_reader_that_crashes_ends_its_run_and_nothing_else(start_daemon, tmp_p
             if message.header["watch"] == "victim" and message.kind == "frame":
                 break
         (pid,) = set(daemon.reader_pids()) - before - {None}
-        os.kill(pid, signal.SIGSEGV)
+        # SIGKILL, as a crash ends it: a segfault would be caught by a sanitizer's handler
+        # in the checking builds, which then exits its own way.
+        os.kill(pid, signal.SIGKILL)
         while True:
             message = sub.next()
             if message.header["watch"] == "victim" and message.kind == "end":
                 break
         assert message.header["reason"] == "error"
-        assert "signal 11" in message.header["error"], message.header
+        assert "killed by signal 9" in message.header["error"], message.header
         # The bystander streams on, and control answers.
         frames = 0
         while frames < 5:
