@@ -28,19 +28,21 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Where swmrd-reader is: SWMRD_READER when set, else beside the running executable (the build
-// tree, or an install that keeps them together), else the libexec folder it is installed in.
+// tree), else in the libexec folder of the prefix the daemon is installed under
+// (/usr/sbin/swmrd: /usr/libexec/swmrd/swmrd-reader).
 std::string reader_executable() {
     if (const char* explicit_path = std::getenv("SWMRD_READER"))
         return explicit_path;
     char self[4096];
     const auto length = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (length > 0) {
-        std::string beside(self, static_cast<std::size_t>(length));
-        beside = beside.substr(0, beside.rfind('/') + 1) + "swmrd-reader";
-        if (access(beside.c_str(), X_OK) == 0)
-            return beside;
-    }
-    return SWMRD_READER_INSTALLED;
+    if (length <= 0)
+        return "swmrd-reader";
+    const std::string path(self, static_cast<std::size_t>(length));
+    const auto folder = path.substr(0, path.rfind('/') + 1);
+    const auto beside = folder + "swmrd-reader";
+    if (access(beside.c_str(), X_OK) == 0)
+        return beside;
+    return folder + SWMRD_READER_FROM_SBIN;
 }
 
 // Readers killed while stuck in the kernel (a hung filesystem) are reaped once they can be.
