@@ -237,6 +237,20 @@ bool FetchServer::serve_turn(Client& client) {
         finish(&*record, std::nullopt, proto::FetchError{"gone", *gone});
         return true;
     }
+    // A request past what a streaming run has published waits on its live stream (a long
+    // poll), or is answered with the published frontier: no reader process is needed (nor
+    // started, one per run polled) until the frame at `from` is out.
+    if (request.frames == 0 && !record->ended && record->counters &&
+        request.next >= record->first_index) {
+        const auto published = record->counters->last_index.load() + 1;
+        if (published <= static_cast<std::int64_t>(request.next)) {
+            if (Clock::now() < request.deadline)
+                request.not_before = std::min(Clock::now() + long_poll_interval, request.deadline);
+            else
+                finish(&*record, static_cast<std::uint64_t>(std::max<std::int64_t>(published, 0)));
+            return true;
+        }
+    }
     try {
         auto& reader = reader_of(*record);
         const auto frontier = reader.frontier();

@@ -326,26 +326,33 @@ def test_runs_that_ended_every_way_are_fetched(start_daemon, tmp_path):
 
 def test_too_many_requests_from_one_client_are_answered_busy(start_daemon, tmp_path):
     daemon = fetch_daemon(start_daemon, tmp_path)
-    path = tmp_path / "scan.h5"
-    start, *_ = live_run(daemon, path)
-    run = start.header["run"]
-    fetcher = daemon.fetcher()
-    # Sent in one go, the 65th finds 64 of this client's in progress: `busy`, answered in its
-    # turn, after the 64 before it (past the ended run's frames, they close at once).
-    ids = [fetcher.send(watch="det", run=run, **{"from": 1000}, count=1, wait=30)
-           for _ in range(65)]
-    answers = [fetcher.answer(timeout=20) for _ in range(65)]
-    assert [closing["id"] for _, closing in answers] == ids
-    assert all(closing["ok"] and frames == [] for frames, closing in answers[:64])
-    frames, closing = answers[-1]
-    assert frames == [] and closing["ok"] is False
-    assert closing["error"]["code"] == "busy", closing
-    fetcher.close()
-    # The others are still waited on, and a new client is served at once.
-    other = daemon.fetcher()
-    got, closing = other.fetch(watch="det", run=run, **{"from": 0}, count=2)
-    assert closing["ok"] and len(got) == 2
-    other.close()
+    path = tmp_path / "slow.h5"
+    sub = daemon.subscriber("slow/")
+    sub.wait_ready()
+    assert daemon.request("start", watch=watch_spec("slow", path, timeout="30s"))["ok"]
+    writer = run_sim(path, "--scan-shape", 1000, "--rate", 5, "--no-finished", wait=False)
+    try:
+        run = sub.next().header["run"]
+        fetcher = daemon.fetcher()
+        # Long polls for a frame far ahead stay in progress until their wait ends, so the 65th
+        # finds 64 of this client's: `busy`, answered in its turn, after the 64 before it.
+        ids = [fetcher.send(watch="slow", run=run, **{"from": 999}, count=1, wait=3.0)
+               for _ in range(65)]
+        answers = [fetcher.answer(timeout=20) for _ in range(65)]
+        assert [closing["id"] for _, closing in answers] == ids
+        assert all(closing["ok"] and frames == [] for frames, closing in answers[:64])
+        frames, closing = answers[-1]
+        assert frames == [] and closing["ok"] is False
+        assert closing["error"]["code"] == "busy", closing
+        fetcher.close()
+        # A new client is served at once.
+        other = daemon.fetcher()
+        got, closing = other.fetch(watch="slow", run=run, **{"from": 0}, count=1)
+        assert closing["ok"] and len(got) == 1
+        other.close()
+    finally:
+        writer.kill()
+        writer.wait()
 
 
 def open_paths(daemon):
@@ -418,6 +425,31 @@ def test_answers_come_in_request_order_refusals_and_oversized_requests_included(
                                            ("huge", False, "bad_request"),
                                            ("good", True, None)]
         socket.close()
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+def test_long_polls_on_a_streaming_run_wait_without_a_reader_process(start_daemon, tmp_path):
+    daemon = fetch_daemon(start_daemon, tmp_path)
+    path = tmp_path / "slow.h5"
+    sub = daemon.subscriber("slow/")
+    sub.wait_ready()
+    assert daemon.request("start", watch=watch_spec("slow", path, timeout="30s"))["ok"]
+    writer = run_sim(path, "--scan-shape", 1000, "--rate", 5, "--no-finished", wait=False)
+    try:
+        run = sub.next().header["run"]
+        assert sub.next().kind == "frame"
+        fetcher = daemon.fetcher()
+        ids = [fetcher.send(watch="slow", run=run, **{"from": 900 + i}, count=1, wait=2.0)
+               for i in range(3)]
+        for expected in ids:
+            frames, closing = fetcher.answer()
+            assert closing["id"] == expected and closing["ok"] and frames == []
+        # They waited on the live stream's progress: the watch's own reader is the only one
+        # (a fetch's reader would still be open, for 10 s after its last use).
+        assert len(daemon.reader_pids()) == 1, daemon.reader_pids()
+        fetcher.close()
     finally:
         writer.kill()
         writer.wait()
