@@ -83,16 +83,27 @@ hid_t group_creation() {
     return lcpl;
 }
 
-void write_dataset(hid_t file, const char* name, const std::vector<std::int64_t>& values,
-                   const std::vector<hsize_t>& dims) {
+// Creates dataset `name` (its groups too) of `dims` and `type` with creation list `dcpl`,
+// which it closes, as it closes everything else it made; `values`, when given, are written.
+void create_dataset(hid_t file, const char* name, hid_t type, const std::vector<hsize_t>& dims,
+                    hid_t dcpl, const std::vector<std::int64_t>* values = nullptr) {
     const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
     const hid_t lcpl = group_creation();
-    const hid_t dataset =
-        H5Dcreate2(file, name, H5T_STD_I64LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    H5Dwrite(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
-    H5Dclose(dataset);
+    const hid_t dataset = H5Dcreate2(file, name, type, space, lcpl, dcpl, H5P_DEFAULT);
+    if (dataset >= 0) {
+        if (values != nullptr)
+            H5Dwrite(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values->data());
+        H5Dclose(dataset);
+    }
     H5Pclose(lcpl);
+    if (dcpl != H5P_DEFAULT)
+        H5Pclose(dcpl);
     H5Sclose(space);
+}
+
+void write_dataset(hid_t file, const char* name, const std::vector<std::int64_t>& values,
+                   const std::vector<hsize_t>& dims) {
+    create_dataset(file, name, H5T_STD_I64LE, dims, H5P_DEFAULT, &values);
 }
 
 // The secrets outside the root: an HDF5 file and a raw file, every value `secret`.
@@ -120,13 +131,8 @@ void add_virtual(hid_t file, const char* name, const std::string& source,
     const hid_t space = H5Screate_simple(2, dims, nullptr);
     const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_virtual(dcpl, space, source.c_str(), dataset, space);
-    const hid_t lcpl = group_creation();
-    const hid_t created = H5Dcreate2(file, name, H5T_STD_I64LE, space, lcpl, dcpl, H5P_DEFAULT);
-    if (created >= 0)
-        H5Dclose(created);
-    H5Pclose(lcpl);
-    H5Pclose(dcpl);
     H5Sclose(space);
+    create_dataset(file, name, H5T_STD_I64LE, {points, width}, dcpl);
 }
 
 // The file the reader is given: keys readable for every point, and a data dataset whose
@@ -166,18 +172,10 @@ fs::path write_layout(Input& in) {
         break;
     }
     case 4: { // external raw storage, outside or inside, at offsets the input picks
-        const hsize_t dims[2] = {points, width};
-        const hid_t space = H5Screate_simple(2, dims, nullptr);
         const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
         const auto target = in.byte() % 2 ? f.outside / "secret.bin" : f.root / "sub" / "raw.bin";
         H5Pset_external(dcpl, target.c_str(), static_cast<off_t>(in.byte()), points * width * 8);
-        const hid_t lcpl = group_creation();
-        const hid_t created = H5Dcreate2(file, data, H5T_STD_I64LE, space, lcpl, dcpl, H5P_DEFAULT);
-        if (created >= 0)
-            H5Dclose(created);
-        H5Pclose(lcpl);
-        H5Pclose(dcpl);
-        H5Sclose(space);
+        create_dataset(file, data, H5T_STD_I64LE, {points, width}, dcpl);
         break;
     }
     case 5: { // an external link out
@@ -194,16 +192,9 @@ fs::path write_layout(Input& in) {
             dims.push_back(std::max<hsize_t>(in.u64() >> (in.byte() % 64), 1));
         std::vector<hsize_t> chunk(dims.size(), 1);
         chunk.back() = std::min<hsize_t>(dims.back(), 64);
-        const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
         const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
         H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data());
-        const hid_t lcpl = group_creation();
-        const hid_t created = H5Dcreate2(file, data, H5T_STD_U8LE, space, lcpl, dcpl, H5P_DEFAULT);
-        if (created >= 0)
-            H5Dclose(created);
-        H5Pclose(lcpl);
-        H5Pclose(dcpl);
-        H5Sclose(space);
+        create_dataset(file, data, H5T_STD_U8LE, dims, dcpl);
     }
     }
     H5Fclose(file);

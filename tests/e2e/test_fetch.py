@@ -1,5 +1,6 @@
 """The fetch channel: any frame of a remembered run, read again from its file."""
 
+import contextlib
 import os
 import time
 
@@ -26,6 +27,23 @@ def live_run(daemon, path, name="det", sim_args=("--scan-shape", 12), **fields):
     messages = sub.run(name)
     sub.close()
     return messages
+
+
+@contextlib.contextmanager
+def slow_live_run(start_daemon, tmp_path):
+    """A daemon streaming a run of 1000 frames at 5 Hz, watch `slow`: (daemon, subscriber,
+    run id) while it streams; the writer is stopped afterwards."""
+    daemon = fetch_daemon(start_daemon, tmp_path)
+    path = tmp_path / "slow.h5"
+    sub = daemon.subscriber("slow/")
+    sub.wait_ready()
+    assert daemon.request("start", watch=watch_spec("slow", path, timeout="30s"))["ok"]
+    writer = run_sim(path, "--scan-shape", 1000, "--rate", 5, "--no-finished", wait=False)
+    try:
+        yield daemon, sub, sub.next().header["run"]
+    finally:
+        writer.kill()
+        writer.wait()
 
 
 def same_frame(fetched, live):
@@ -325,14 +343,7 @@ def test_runs_that_ended_every_way_are_fetched(start_daemon, tmp_path):
 
 
 def test_too_many_requests_from_one_client_are_answered_busy(start_daemon, tmp_path):
-    daemon = fetch_daemon(start_daemon, tmp_path)
-    path = tmp_path / "slow.h5"
-    sub = daemon.subscriber("slow/")
-    sub.wait_ready()
-    assert daemon.request("start", watch=watch_spec("slow", path, timeout="30s"))["ok"]
-    writer = run_sim(path, "--scan-shape", 1000, "--rate", 5, "--no-finished", wait=False)
-    try:
-        run = sub.next().header["run"]
+    with slow_live_run(start_daemon, tmp_path) as (daemon, sub, run):
         fetcher = daemon.fetcher()
         # Long polls for a frame far ahead stay in progress until their wait ends, so the 65th
         # finds 64 of this client's: `busy`, answered in its turn, after the 64 before it.
@@ -350,9 +361,6 @@ def test_too_many_requests_from_one_client_are_answered_busy(start_daemon, tmp_p
         got, closing = other.fetch(watch="slow", run=run, **{"from": 0}, count=1)
         assert closing["ok"] and len(got) == 1
         other.close()
-    finally:
-        writer.kill()
-        writer.wait()
 
 
 def open_paths(daemon):
@@ -403,14 +411,7 @@ def closing_ids(socket, count):
 
 def test_answers_come_in_request_order_refusals_and_oversized_requests_included(
         start_daemon, tmp_path):
-    daemon = fetch_daemon(start_daemon, tmp_path)
-    path = tmp_path / "slow.h5"
-    sub = daemon.subscriber("slow/")
-    sub.wait_ready()
-    assert daemon.request("start", watch=watch_spec("slow", path, timeout="30s"))["ok"]
-    writer = run_sim(path, "--scan-shape", 1000, "--rate", 5, "--no-finished", wait=False)
-    try:
-        run = sub.next().header["run"]
+    with slow_live_run(start_daemon, tmp_path) as (daemon, sub, run):
         socket = daemon.context.socket(zmq.DEALER)
         socket.setsockopt(zmq.LINGER, 0)
         socket.connect(daemon.fetch_endpoint)
@@ -425,20 +426,10 @@ def test_answers_come_in_request_order_refusals_and_oversized_requests_included(
                                            ("huge", False, "bad_request"),
                                            ("good", True, None)]
         socket.close()
-    finally:
-        writer.kill()
-        writer.wait()
 
 
 def test_long_polls_on_a_streaming_run_wait_without_a_reader_process(start_daemon, tmp_path):
-    daemon = fetch_daemon(start_daemon, tmp_path)
-    path = tmp_path / "slow.h5"
-    sub = daemon.subscriber("slow/")
-    sub.wait_ready()
-    assert daemon.request("start", watch=watch_spec("slow", path, timeout="30s"))["ok"]
-    writer = run_sim(path, "--scan-shape", 1000, "--rate", 5, "--no-finished", wait=False)
-    try:
-        run = sub.next().header["run"]
+    with slow_live_run(start_daemon, tmp_path) as (daemon, sub, run):
         assert sub.next().kind == "frame"
         fetcher = daemon.fetcher()
         ids = [fetcher.send(watch="slow", run=run, **{"from": 900 + i}, count=1, wait=2.0)
@@ -450,6 +441,3 @@ def test_long_polls_on_a_streaming_run_wait_without_a_reader_process(start_daemo
         # (a fetch's reader would still be open, for 10 s after its last use).
         assert len(daemon.reader_pids()) == 1, daemon.reader_pids()
         fetcher.close()
-    finally:
-        writer.kill()
-        writer.wait()

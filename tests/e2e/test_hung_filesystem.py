@@ -4,6 +4,7 @@ watch's reader process, never in the daemon. The control channel still answers, 
 the run at once (its reader is killed), a reader that does not answer in its patience is
 killed and its run ends with an error, heartbeats go on, and the daemon stops cleanly."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -51,6 +52,33 @@ def hung_mount(tmp_path):
             flag.unlink()
         subprocess.run(["umount", "-l", str(mount)], check=False)
         process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def stuck_beside_healthy(start_daemon, hung_mount, monkeypatch, tmp_path, stuck_timeout):
+    """A daemon with two config watches written at 50 Hz: `stuck`, on the mount, with
+    `stuck_timeout`, and `healthy`, on a plain folder: (daemon, stuck subscriber, healthy
+    subscriber, the mount's flag). The writers are stopped and the flag removed afterwards."""
+    backing, mount, flag = hung_mount
+    monkeypatch.setenv("HDF5_USE_FILE_LOCKING", "FALSE")
+    daemon = start_daemon(watches=[watch_spec("stuck", mount / "scan.h5", timeout=stuck_timeout),
+                                   watch_spec("healthy", tmp_path / "healthy.h5",
+                                              timeout="60s")])
+    sub = daemon.subscriber("stuck/")
+    healthy = daemon.subscriber("healthy/")
+    sub.wait_ready()
+    healthy.wait_ready()
+    stuck_writer = run_sim(backing / "scan.h5", "--scan-shape", 100000, "--rate", 50,
+                           "--no-finished", wait=False)
+    healthy_writer = run_sim(tmp_path / "healthy.h5", "--scan-shape", 100000, "--rate", 50,
+                             "--no-finished", wait=False)
+    try:
+        yield daemon, sub, healthy, flag
+    finally:
+        flag.unlink(missing_ok=True)
+        for writer in (stuck_writer, healthy_writer):
+            writer.kill()
+            writer.wait()
 
 
 def test_stop_answers_at_once_while_a_watch_is_stuck_in_a_read(start_daemon, hung_mount,
@@ -145,20 +173,8 @@ def test_a_reload_changing_a_stuck_config_watch_answers_at_once(start_daemon, hu
 
 def test_sigterm_ends_every_other_run_while_a_watch_is_stuck(start_daemon, hung_mount,
                                                              monkeypatch, tmp_path):
-    backing, mount, flag = hung_mount
-    monkeypatch.setenv("HDF5_USE_FILE_LOCKING", "FALSE")
-    daemon = start_daemon(watches=[watch_spec("stuck", mount / "scan.h5", timeout="60s"),
-                                   watch_spec("healthy", tmp_path / "healthy.h5",
-                                              timeout="60s")])
-    sub = daemon.subscriber("stuck/")
-    healthy = daemon.subscriber("healthy/")
-    sub.wait_ready()
-    healthy.wait_ready()
-    stuck_writer = run_sim(backing / "scan.h5", "--scan-shape", 100000, "--rate", 50,
-                           "--no-finished", wait=False)
-    healthy_writer = run_sim(tmp_path / "healthy.h5", "--scan-shape", 100000, "--rate", 50,
-                             "--no-finished", wait=False)
-    try:
+    with stuck_beside_healthy(start_daemon, hung_mount, monkeypatch, tmp_path,
+                              "60s") as (daemon, sub, healthy, flag):
         assert healthy.next().kind == "start"
         stick(sub, flag)
         began = time.monotonic()
@@ -172,30 +188,13 @@ def test_sigterm_ends_every_other_run_while_a_watch_is_stuck(start_daemon, hung_
         assert stuck_end.header["reason"] == "shutdown", stuck_end.header
         assert time.monotonic() - began < 15
         assert daemon.stop() == 0
-    finally:
-        flag.unlink(missing_ok=True)
-        for writer in (stuck_writer, healthy_writer):
-            writer.kill()
-            writer.wait()
 
 
 def test_a_reader_that_stops_answering_is_killed_and_only_its_run_ends(start_daemon, hung_mount,
                                                                        monkeypatch, tmp_path):
-    backing, mount, flag = hung_mount
-    monkeypatch.setenv("HDF5_USE_FILE_LOCKING", "FALSE")
     # A timeout of 1 s: the reader gets its minimum patience, 5 s, to answer any request.
-    daemon = start_daemon(watches=[watch_spec("stuck", mount / "scan.h5", timeout="1s"),
-                                   watch_spec("healthy", tmp_path / "healthy.h5",
-                                              timeout="60s")])
-    sub = daemon.subscriber("stuck/")
-    healthy = daemon.subscriber("healthy/")
-    sub.wait_ready()
-    healthy.wait_ready()
-    stuck_writer = run_sim(backing / "scan.h5", "--scan-shape", 100000, "--rate", 50,
-                           "--no-finished", wait=False)
-    healthy_writer = run_sim(tmp_path / "healthy.h5", "--scan-shape", 100000, "--rate", 50,
-                             "--no-finished", wait=False)
-    try:
+    with stuck_beside_healthy(start_daemon, hung_mount, monkeypatch, tmp_path,
+                              "1s") as (daemon, sub, healthy, flag):
         assert healthy.next().kind == "start"
         assert sub.next().kind == "start"
         assert sub.next().kind == "frame"
@@ -208,8 +207,3 @@ def test_a_reader_that_stops_answering_is_killed_and_only_its_run_ends(start_dae
         for _ in range(5):
             assert healthy.next().kind == "frame"
         flag.unlink()
-    finally:
-        flag.unlink(missing_ok=True)
-        for writer in (stuck_writer, healthy_writer):
-            writer.kill()
-            writer.wait()
