@@ -18,7 +18,7 @@ FUZZ_TARGETS ?= fuzz_headers fuzz_control fuzz_replies fuzz_fetch fuzz_config fu
 # runs in `make fuzz` only).
 FUZZ_CI = fuzz_headers fuzz_control fuzz_replies fuzz_fetch fuzz_config fuzz_hostile_layout
 
-.PHONY: all deps deps-checks build test demo bench sanitize fuzz fuzz-build fuzz-ci clean
+.PHONY: all deps deps-checks build test demo bench stress sanitize fuzz fuzz-build fuzz-ci clean
 
 all: build
 
@@ -36,6 +36,11 @@ test: build
 
 demo: build
 	@bash tools/demo/run-demo.sh $(BUILD_DIR)
+
+# Every stall case of test_stalled_peers.py, STRESS_ROUNDS times in a row (not in CI's run).
+STRESS_ROUNDS ?= 20
+stress: build
+	/usr/bin/python3 tests/e2e/stress.py $(BUILD_DIR) $(STRESS_ROUNDS)
 
 bench: build
 	/usr/bin/python3 bench/run_bench.py --build $(BUILD_DIR)

@@ -156,8 +156,8 @@ DaemonConfig from_value(const proto::Value& root) {
     expect_map(root, "", "a map of settings (control, publish, watches…)");
     check_keys(root, "",
                {"control", "publish", "fetch", "http", "allowed_roots", "delivery", "max_inflight",
-                "max_message", "max_wait", "peer_timeout", "history", "max_watches", "heartbeat",
-                "log", "watches"},
+                "max_message", "max_wait", "peer_timeout", "max_connections", "history",
+                "max_watches", "heartbeat", "log", "watches"},
                "the config");
     if (const auto* control = root.find("control"))
         config.control = parse_endpoint(*control, "control");
@@ -187,6 +187,8 @@ DaemonConfig from_value(const proto::Value& root) {
     }
     if (const auto* peer_timeout = root.find("peer_timeout"))
         config.peer_timeout = expect_duration(*peer_timeout, "peer_timeout");
+    if (const auto* max_connections = root.find("max_connections"))
+        config.max_connections = expect_count(*max_connections, "max_connections", 1, 1000000);
     if (const auto* history = root.find("history"))
         config.history = expect_count(*history, "history", 1, 100000);
     if (const auto* max_watches = root.find("max_watches"))

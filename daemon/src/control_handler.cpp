@@ -54,8 +54,18 @@ proto::ControlReply ControlHandler::dispatch(const proto::ControlRequest& reques
             return *error;
         return std::get<proto::StopReply>(result);
     }
-    if (std::holds_alternative<proto::ListRequest>(request))
-        return proto::ListReply{watches_.list()};
+    if (std::holds_alternative<proto::ListRequest>(request)) {
+        proto::ListReply reply{watches_.list()};
+        if (peers_) {
+            const auto peers = peers_();
+            for (const auto& peer : peers.peers)
+                reply.subscribers += peer.channel == "publish";
+            reply.peers_cut = peers.peers_cut;
+        }
+        return reply;
+    }
+    if (std::holds_alternative<proto::PeersRequest>(request))
+        return peers_ ? peers_() : proto::PeersReply{};
     if (const auto* runs = std::get_if<proto::RunsRequest>(&request)) {
         // A stopped watch's runs stay fetchable while they are kept.
         if (!watches_.status(runs->watch) && !runs_.knows_watch(runs->watch))

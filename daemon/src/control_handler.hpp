@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ public:
     void set_allowed_roots(const std::vector<std::string>& roots) { allowed_roots_ = roots; }
     // What `ping` says this daemon offers (docs/protocol.md, control `ping`: `features`).
     void set_features(std::vector<std::string> features) { features_ = std::move(features); }
+    // Who is connected to the publish and fetch channels now (`peers`, and `list`'s
+    // subscribers and peers_cut).
+    void set_peers(std::function<proto::PeersReply()> peers) { peers_ = std::move(peers); }
 
 private:
     proto::ControlReply dispatch(const proto::ControlRequest& request);
@@ -34,6 +38,7 @@ private:
     const RunRegistry& runs_;
     std::vector<std::string> allowed_roots_;
     std::vector<std::string> features_;
+    std::function<proto::PeersReply()> peers_;
     const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

@@ -126,7 +126,7 @@ Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
           1)),
       fetch_budget_(fetch_share(config_)), runs_(config_.history), start_time_(unix_time_now()),
       context_(1), publisher_(context_, config_.publish, delivery_of(config_.delivery), budget_,
-                              peer_timeout_of(config_)),
+                              peer_timeout_of(config_), config_.max_connections),
       control_(context_, zmq::socket_type::rep),
       watches_(publisher_, budget_, delivery_of(config_.delivery), config_.max_message, runs_,
                watches_within_descriptors(config_.max_watches)),
@@ -146,7 +146,8 @@ Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
             fetch_ = std::make_unique<FetchServer>(
                 context_, *config_.fetch, runs_, fetch_budget_, peer_timeout_of(config_),
                 config_.max_message,
-                std::chrono::duration_cast<std::chrono::milliseconds>(config_.max_wait));
+                std::chrono::duration_cast<std::chrono::milliseconds>(config_.max_wait),
+                config_.max_connections);
         } catch (const zmq::error_t& error) {
             throw std::runtime_error("cannot bind the fetch endpoint " + *config_.fetch + ": " +
                                      error.what());
@@ -175,6 +176,7 @@ Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
     if (http_)
         features.emplace_back("http");
     handler_.set_features(std::move(features));
+    handler_.set_peers([this] { return peers(); });
     spdlog::info("delivery {}, max_inflight {}, peer_timeout {}, history {}",
                  delivery_name(config_.delivery), config::format_size(config_.max_inflight),
                  config::format_duration(config_.peer_timeout), config_.history);
@@ -217,27 +219,6 @@ void Daemon::start_http() {
     http_ = std::make_unique<HttpServer>(*config_.http, std::move(access));
     spdlog::info("http on {}: metrics at /metrics, the live view at http://{}/",
                  http_->bound_address(), http_->bound_address());
-}
-
-// On the control loop, like every other read of the watch list.
-DaemonFigures Daemon::figures() const {
-    DaemonFigures figures;
-    figures.version = swmrd_version;
-    figures.confinement = reader::confinement_name();
-    figures.start_time = start_time_;
-    figures.watches = watches_.figures();
-    figures.subscribers = publisher_.subscribers();
-    figures.connections = publisher_.connections();
-    figures.disconnections = publisher_.disconnections();
-    figures.live_budget = {budget_.held(), budget_.limit()};
-    figures.fetch_budget = {fetch_budget_.held(), fetch_budget_.limit()};
-    figures.fetch_enabled = fetch_ != nullptr;
-    if (fetch_) {
-        figures.fetch_requests = fetch_->requests();
-        figures.fetch_frames = fetch_->frames_sent();
-        figures.fetch_bytes = fetch_->bytes_sent();
-    }
-    return figures;
 }
 
 int Daemon::run() {
@@ -390,9 +371,10 @@ void Daemon::reload() {
             fresh.fetch != config_.fetch || fresh.delivery != config_.delivery ||
             fresh.max_inflight != config_.max_inflight ||
             fresh.max_message != config_.max_message || fresh.max_wait != config_.max_wait ||
-            fresh.peer_timeout != config_.peer_timeout || fresh.history != config_.history)
+            fresh.peer_timeout != config_.peer_timeout || fresh.history != config_.history ||
+            fresh.max_connections != config_.max_connections)
             spdlog::warn("config reload: control, publish, fetch, delivery, max_inflight, "
-                         "max_message, max_wait, peer_timeout and history take effect at the "
+                         "max_message, max_wait, peer_timeout, max_connections and history take effect at the "
                          "next restart; the running values are kept");
         set_log_level(options_.log_level.value_or(fresh.log.level));
         handler_.set_allowed_roots(fresh.allowed_roots);

@@ -38,12 +38,16 @@ public:
     int run();
 
 private:
+    // The connection guards of the publish channel and, when configured, the fetch channel.
+    std::vector<const peers::PeerGuard*> guards() const;
     void serve_control();
     void send_heartbeat();
     void reload();
     void write_endpoints_file() const;
     void start_http();
     DaemonFigures figures() const;
+    // The `peers` reply: every connected subscriber and fetch client.
+    proto::PeersReply peers() const;
 
     config::DaemonConfig config_;
     DaemonOptions options_;

@@ -11,6 +11,7 @@
 
 #include "fetch_reader.hpp"
 #include "inflight_budget.hpp"
+#include "peers/peer_guard.hpp"
 #include "run_registry.hpp"
 
 #include <swmrd/proto/fetch.hpp>
@@ -48,7 +49,8 @@ public:
     // `wait` honoured (docs/protocol.md, the config's keys of those names).
     FetchServer(zmq::context_t& context, const std::string& endpoint, const RunRegistry& runs,
                 InflightBudget& budget, std::chrono::milliseconds peer_timeout,
-                std::uint64_t max_message, std::chrono::milliseconds max_wait);
+                std::uint64_t max_message, std::chrono::milliseconds max_wait,
+                std::size_t max_connections = 1024);
     ~FetchServer();
     FetchServer(const FetchServer&) = delete;
     FetchServer& operator=(const FetchServer&) = delete;
@@ -63,7 +65,11 @@ public:
     bool stop(std::chrono::steady_clock::time_point deadline =
                   std::chrono::steady_clock::time_point::max());
     // After a stop() that returned true: closes the socket without touching HDF5.
-    void close_socket() { socket_.close(); }
+    void close_socket() {
+        guard_.stop();
+        socket_.close();
+    }
+    const peers::PeerGuard& peers() const noexcept { return guard_; }
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -108,6 +114,7 @@ private:
     void close_idle_readers();
 
     zmq::socket_t socket_;
+    peers::PeerGuard guard_; // after socket_: it watches it, and stops before it closes
     std::string bound_;
     const RunRegistry& runs_;
     InflightBudget& budget_;

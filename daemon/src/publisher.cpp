@@ -18,15 +18,22 @@ constexpr auto max_backoff = std::chrono::milliseconds(5);
 void set_peer_timeout(zmq::socket_t& socket, std::chrono::milliseconds peer_timeout) {
     const auto timeout = static_cast<int>(std::clamp<std::int64_t>(peer_timeout.count(), 1, 1 << 30));
     socket.set(zmq::sockopt::heartbeat_ivl, std::max(timeout / 3, 1));
-    socket.set(zmq::sockopt::heartbeat_timeout, timeout);
-    socket.set(zmq::sockopt::heartbeat_ttl, timeout);
+    const auto backstop = static_cast<int>(std::min<std::int64_t>(2ll * timeout, 1 << 30));
+    socket.set(zmq::sockopt::heartbeat_timeout, backstop);
+    socket.set(zmq::sockopt::heartbeat_ttl, backstop);
 }
 
 Publisher::Publisher(zmq::context_t& context, const std::vector<std::string>& endpoints,
                      Delivery delivery, InflightBudget& budget,
-                     std::chrono::milliseconds peer_timeout)
-    : socket_(context, zmq::socket_type::xpub), monitor_(context, zmq::socket_type::pair),
-      delivery_(delivery), budget_(budget) {
+                     std::chrono::milliseconds peer_timeout, std::size_t max_connections)
+    : socket_(context, zmq::socket_type::xpub), delivery_(delivery), budget_(budget),
+      guard_(context, socket_,
+             {"publish", peer_timeout, max_connections,
+              // Independent delivery: a stalled pipe must not make the reader wait for the
+              // others; half the budget held is the sign that one might.
+              delivery == Delivery::independent
+                  ? std::function<bool()>([&budget] { return budget.held() >= budget.limit() / 2; })
+                  : std::function<bool()>()}) {
     if (delivery != Delivery::independent)
         socket_.set(zmq::sockopt::xpub_nodrop, 1);
     // The budget counts payloads; a subscriber's pipe also holds each message's header and
@@ -43,12 +50,6 @@ Publisher::Publisher(zmq::context_t& context, const std::vector<std::string>& en
     socket_.set(zmq::sockopt::sndhwm, static_cast<int>(pipe_limit));
     socket_.set(zmq::sockopt::linger, 1000);
     set_peer_timeout(socket_, peer_timeout);
-    // Connections and disconnections, counted and logged.
-    static std::atomic<int> instances{0};
-    const auto monitor_endpoint = "inproc://swmrd-publisher-" + std::to_string(instances++);
-    if (zmq_socket_monitor(socket_.handle(), monitor_endpoint.c_str(),
-                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) == 0)
-        monitor_.connect(monitor_endpoint);
     for (const auto& endpoint : endpoints) {
         try {
             socket_.bind(endpoint);
@@ -113,7 +114,7 @@ void Publisher::shutdown(std::chrono::milliseconds grace) {
 
 void Publisher::close_socket() {
     shutdown(std::chrono::milliseconds(0));
-    monitor_.close();
+    guard_.stop();
     socket_.close();
 }
 
@@ -136,7 +137,6 @@ void Publisher::run() {
             if (stopping_.load())
                 break;
             drain_subscriptions();
-            read_connection_events();
             continue;
         }
         for (; !batch.empty(); batch.pop_front()) {
@@ -297,31 +297,8 @@ bool Publisher::send_parts(OutgoingMessage& message, bool may_wait) {
 // few milliseconds rather than once per message.
 void Publisher::drain_subscriptions_now_and_then() {
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_drain_ > std::chrono::milliseconds(10)) {
+    if (now - last_drain_ > std::chrono::milliseconds(10))
         drain_subscriptions();
-        read_connection_events();
-    }
-}
-
-void Publisher::read_connection_events() {
-    if (!monitor_.handle())
-        return;
-    zmq::message_t event;
-    while (monitor_.recv(event, zmq::recv_flags::dontwait)) {
-        std::uint16_t id = 0;
-        if (event.size() >= sizeof id)
-            std::memcpy(&id, event.data(), sizeof id);
-        zmq::message_t address;
-        if (event.more())
-            (void)monitor_.recv(address, zmq::recv_flags::dontwait);
-        if (id == ZMQ_EVENT_ACCEPTED)
-            connected_.fetch_add(1);
-        else if (id == ZMQ_EVENT_DISCONNECTED)
-            disconnected_.fetch_add(1);
-        spdlog::debug("subscriber {} on {} ({} connected)",
-                      id == ZMQ_EVENT_ACCEPTED ? "connected" : "disconnected",
-                      address.to_string(), subscribers());
-    }
 }
 
 // XPUB hands subscription changes up as messages; they are only logged, but must be read or

@@ -10,15 +10,16 @@
 // start, end and heartbeat messages wait a little before they are given up, and a lost one is
 // logged. In independent delivery ZeroMQ drops what a subscriber's own pipe cannot take, for
 // that subscriber alone: it sees the gap in `seq` and fetches the frames back. Its pipe holds
-// a message per 4 MiB of the live budget (64 at least): what a stalled subscriber holds at most.
-// With frames so large that the stalled pipes hold the whole budget, the reader waits until
-// peer_timeout disconnects them.
+// a message per 4 MiB of the live budget (64 at least); with frames so large that a stalled
+// pipe crowds the budget, the peer guard cuts it well before peer_timeout.
 //
-// ZMTP heartbeats disconnect a subscriber whose connection stays silent for peer_timeout (a
-// stopped process, a vanished host), so it holds nothing back.
+// The peer guard (peers/peer_guard.hpp) disconnects a subscriber that takes none of the bytes
+// waiting for it for peer_timeout (a stopped process, a vanished host), so it holds nothing
+// back; ZMTP heartbeats judge the idle ones.
 
 #include "inflight_budget.hpp"
 #include "outgoing_message.hpp"
+#include "peers/peer_guard.hpp"
 
 #include <zmq.hpp>
 
@@ -35,8 +36,9 @@ namespace swmrd::daemon {
 
 enum class Delivery { lossless, drop, independent };
 
-// ZMTP heartbeats: a ping every third of `peer_timeout`, a peer that answers none for
-// `peer_timeout` is disconnected.
+// ZMTP heartbeats: a ping every third of `peer_timeout`. A ping that waits unacknowledged is
+// bytes a peer does not take, which the peer guard cuts at `peer_timeout` and counts; ZeroMQ's
+// own timeout, twice as long, is only a backstop, so that the guard's count is the true one.
 void set_peer_timeout(zmq::socket_t& socket, std::chrono::milliseconds peer_timeout);
 
 class Publisher {
@@ -45,7 +47,8 @@ public:
     // failed via bound_endpoints()) and starts the sending thread.
     Publisher(zmq::context_t& context, const std::vector<std::string>& endpoints, Delivery delivery,
               InflightBudget& budget,
-              std::chrono::milliseconds peer_timeout = std::chrono::seconds(10));
+              std::chrono::milliseconds peer_timeout = std::chrono::seconds(10),
+              std::size_t max_connections = 1024);
     ~Publisher();
     Publisher(const Publisher&) = delete;
     Publisher& operator=(const Publisher&) = delete;
@@ -60,9 +63,10 @@ public:
     // Messages queued and not yet handed to ZeroMQ.
     std::size_t queued() const;
     // Subscribers connected now, and connections made and lost since the start.
-    std::uint64_t subscribers() const noexcept { return connected_.load() - disconnected_.load(); }
-    std::uint64_t connections() const noexcept { return connected_.load(); }
-    std::uint64_t disconnections() const noexcept { return disconnected_.load(); }
+    std::uint64_t subscribers() const noexcept { return guard_.connected(); }
+    std::uint64_t connections() const noexcept { return guard_.accepted(); }
+    std::uint64_t disconnections() const noexcept { return guard_.disconnected(); }
+    const peers::PeerGuard& peers() const noexcept { return guard_; }
 
     // Sends what is queued for up to `grace`, then stops the thread; what is left is logged
     // and dropped. Idempotent.
@@ -78,16 +82,15 @@ private:
     void drain_subscriptions();
     void drain_subscriptions_now_and_then();
     void prepare(OutgoingMessage& message);
-    void read_connection_events();
     void count_sent(const OutgoingMessage& message);
     enum class Fate { sent, dropped, lost };
     void account(const OutgoingMessage& message, Fate fate, bool counted);
 
     zmq::socket_t socket_;
-    zmq::socket_t monitor_; // connection events of socket_
     std::vector<std::string> bound_;
     const Delivery delivery_;
     InflightBudget& budget_;
+    peers::PeerGuard guard_; // after socket_: it watches it, and stops before it closes
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;
@@ -95,8 +98,6 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<std::chrono::steady_clock::time_point> deadline_{};
     std::chrono::steady_clock::time_point last_drain_{};
-    std::atomic<std::uint64_t> connected_{0};
-    std::atomic<std::uint64_t> disconnected_{0};
     std::thread thread_;
 };
 

@@ -18,7 +18,8 @@ namespace {
 template <class... Fs> struct Overloaded : Fs... { using Fs::operator()...; };
 template <class... Fs> Overloaded(Fs...) -> Overloaded<Fs...>; // clang 14 needs the guide
 
-constexpr std::string_view all_commands = "`ping`, `start`, `stop`, `list`, `status`, `runs`";
+constexpr std::string_view all_commands =
+    "`ping`, `start`, `stop`, `list`, `status`, `runs`, `peers`";
 
 template <class F> std::string packed(F&& pack) {
     std::string out;
@@ -132,6 +133,35 @@ RunInfo read_run(const Fields& fields) {
     return r;
 }
 
+void pack_peer(Writer& w, const PeerInfo& p) {
+    w.map(5);
+    w.key("channel");
+    w.string(p.channel);
+    w.key("address");
+    w.string(p.address);
+    w.key("since");
+    w.float64(p.since);
+    w.key("queued");
+    if (p.queued)
+        w.uint(*p.queued);
+    else
+        w.nil();
+    w.key("progress");
+    w.float64(p.progress);
+}
+
+PeerInfo read_peer(const Fields& fields) {
+    PeerInfo p;
+    p.channel = fields.string("channel");
+    p.address = fields.string("address");
+    p.since = fields.floating("since");
+    const Path queued(fields.path(), "queued");
+    if (const auto& value = fields.require(queued); value.type != msgpack::type::NIL)
+        p.queued = detail::as_uint(value, queued);
+    p.progress = fields.floating("progress");
+    return p;
+}
+
 const msgpack::object_map& root_map(const msgpack::object& object, const Path& root) {
     if (object.type != msgpack::type::MAP)
         root.fail(std::string("must be a MessagePack map, got ") + detail::type_name(object));
@@ -148,6 +178,11 @@ ControlRequest read_request(const msgpack::object_map& map, std::string_view com
         const Path path("list request");
         detail::reject_unknown_keys(map, path, {"cmd"});
         return ListRequest{};
+    }
+    if (command == "peers") {
+        const Path path("peers request");
+        detail::reject_unknown_keys(map, path, {"cmd"});
+        return PeersRequest{};
     }
     if (command == "start") {
         const Path path("start request");
@@ -212,6 +247,22 @@ ControlReply read_success(const Fields& fields, const std::string& command) {
             const Path at(path, std::size_t{i});
             reply.watches.push_back(read_status(Fields(detail::as_map(watches.ptr[i], at), at)));
         }
+        // Daemons before `peers` did not send these.
+        if (fields.find("subscribers"))
+            reply.subscribers = fields.uint("subscribers");
+        if (fields.find("peers_cut"))
+            reply.peers_cut = fields.uint("peers_cut");
+        return reply;
+    }
+    if (command == "peers") {
+        PeersReply reply;
+        const Path path(fields.path(), "peers");
+        const msgpack::object_array& peers = detail::as_array(fields.require(path), path);
+        for (std::uint32_t i = 0; i < peers.size; ++i) {
+            const Path at(path, std::size_t{i});
+            reply.peers.push_back(read_peer(Fields(detail::as_map(peers.ptr[i], at), at)));
+        }
+        reply.peers_cut = fields.uint("peers_cut");
         return reply;
     }
     if (command == "runs") {
@@ -239,6 +290,7 @@ const char* command_of(const ControlRequest& request) noexcept {
                           [](const ListRequest&) { return "list"; },
                           [](const StatusRequest&) { return "status"; },
                           [](const RunsRequest&) { return "runs"; },
+                          [](const PeersRequest&) { return "peers"; },
                       },
                       request);
 }
@@ -246,13 +298,15 @@ const char* command_of(const ControlRequest& request) noexcept {
 std::string encode_request(const ControlRequest& request) {
     return packed([&](Writer& w) {
         const bool has_watch = !std::holds_alternative<PingRequest>(request) &&
-                               !std::holds_alternative<ListRequest>(request);
+                               !std::holds_alternative<ListRequest>(request) &&
+                               !std::holds_alternative<PeersRequest>(request);
         w.map(has_watch ? 2 : 1);
         w.key("cmd");
         w.string(command_of(request));
         std::visit(Overloaded{
                        [](const PingRequest&) {},
                        [](const ListRequest&) {},
+                       [](const PeersRequest&) {},
                        [&](const StartRequest& r) {
                            w.key("watch");
                            w.value(r.watch);
@@ -318,13 +372,28 @@ std::string encode_reply(const ControlReply& reply) {
                            w.uint(r.frames);
                        },
                        [&](const ListReply& r) {
-                           w.map(2);
+                           w.map(4);
                            w.key("ok");
                            w.boolean(true);
                            w.key("watches");
                            w.array(r.watches.size());
                            for (const WatchStatus& status : r.watches)
                                pack_status(w, status);
+                           w.key("subscribers");
+                           w.uint(r.subscribers);
+                           w.key("peers_cut");
+                           w.uint(r.peers_cut);
+                       },
+                       [&](const PeersReply& r) {
+                           w.map(3);
+                           w.key("ok");
+                           w.boolean(true);
+                           w.key("peers");
+                           w.array(r.peers.size());
+                           for (const PeerInfo& peer : r.peers)
+                               pack_peer(w, peer);
+                           w.key("peers_cut");
+                           w.uint(r.peers_cut);
                        },
                        [&](const StatusReply& r) {
                            w.map(2);
@@ -360,7 +429,7 @@ std::string encode_reply(const ControlReply& reply) {
 
 ControlReply decode_reply(const void* data, std::size_t size, const std::string& command) {
     if (command != "ping" && command != "start" && command != "stop" && command != "list" &&
-        command != "status" && command != "runs")
+        command != "status" && command != "runs" && command != "peers")
         throw DecodeError("reply: no reply to `" + command + "`, not a command of protocol v1 (" +
                               std::string(all_commands) + ")",
                           "unknown_command");

@@ -129,6 +129,13 @@ class Control:
         streaming) and ``fetchable`` (False once the file was deleted or replaced)."""
         return self.request("runs", watch=name)["runs"]
 
+    def peers(self):
+        """The subscribers and fetch clients connected now and the daemon's ``peers_cut``:
+        ``{'peers': [...], 'peers_cut': n}``, each peer a map of ``channel`` (publish or
+        fetch), ``address``, ``since``, ``queued`` (bytes waiting for it, None where unknown)
+        and ``progress`` (when it last took bytes)."""
+        return _without_ok(self.request("peers"))
+
 
 def _without_ok(reply):
     return {key: value for key, value in reply.items() if key != "ok"}

@@ -69,13 +69,14 @@ TEST_CASE("unknown top-level key") {
                    "verbosity: 3\n") ==
           "c.yaml: verbosity: unknown key; the config takes control, publish, fetch, "
           "http, allowed_roots, delivery, max_inflight, max_message, max_wait, peer_timeout, "
-          "history, max_watches, heartbeat, log and watches (line 2, column 1)");
+          "max_connections, history, max_watches, heartbeat, log and watches (line 2, column 1)");
     CHECK(error_in("heartbeat: 1s\n"
                    "  \n"
                    "hearbeat: 2s\n") ==
           "c.yaml: hearbeat: unknown key (did you mean heartbeat?); the config takes control, "
           "publish, fetch, http, allowed_roots, delivery, max_inflight, max_message, max_wait, "
-          "peer_timeout, history, max_watches, heartbeat, log and watches (line 3, column 1)");
+          "peer_timeout, max_connections, history, max_watches, heartbeat, log and watches (line 3, "
+          "column 1)");
 }
 
 TEST_CASE("the http endpoint: host:port, checked before anything binds") {

@@ -17,6 +17,7 @@ delivery: drop
 max_inflight: 64MiB
 max_message: 16MiB
 max_wait: 2s
+max_connections: 16
 heartbeat: 500ms
 log: {level: debug}
 watches:
@@ -43,6 +44,7 @@ watches:
     CHECK(config.max_inflight == 64ull << 20);
     CHECK(config.max_message == 16ull << 20);
     CHECK(config.max_wait.count() == 2.0);
+    CHECK(config.max_connections == 16);
     CHECK(config.heartbeat.count() == doctest::Approx(0.5));
     CHECK(config.log.level == "debug");
     REQUIRE(config.watches.size() == 2);
@@ -114,6 +116,7 @@ TEST_CASE("a minimal config takes every default") {
     CHECK(config.max_inflight == 512ull << 20);
     CHECK(config.max_message == 512ull << 20);
     CHECK(config.max_wait.count() == 60.0);
+    CHECK(config.max_connections == 1024);
     CHECK(config.heartbeat.count() == 1.0);
     CHECK(config.log.level == "info");
     CHECK(config.watches.empty());

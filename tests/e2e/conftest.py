@@ -3,6 +3,11 @@ import pytest
 from harness import Daemon
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "heavy: minutes of real streaming; run once in CI, on "
+                            "the release build, and repeatedly by `make stress`")
+
+
 @pytest.fixture
 def start_daemon(tmp_path):
     """Starts swmrd in the test's folder; every daemon must exit 0 on SIGTERM at the end."""

@@ -4,6 +4,7 @@ poll lasts at most max_wait; the live view's latest frame stays within its share
 max_inflight (HEAD reads nothing, a frame too large for JSON is refused, not converted); the
 descriptor limit is raised, and max_watches lowered to what it allows, saying so."""
 
+import json
 import resource
 import subprocess
 import time
@@ -168,3 +169,38 @@ def test_the_descriptor_limit_bounds_max_watches_and_says_so(start_daemon, tmp_p
     finally:
         process.terminate()
         assert process.wait(timeout=30) == 0, log.read_text()
+
+
+def metric(daemon, prefix):
+    metrics = urllib.request.urlopen(f"http://{daemon.http_address}/metrics", timeout=10).read()
+    for line in metrics.decode().splitlines():
+        if line.startswith(prefix):
+            return float(line.split()[-1])
+    raise AssertionError(f"no {prefix} in /metrics")
+
+
+def test_max_connections_refuses_one_more_and_keeps_those_it_has(start_daemon):
+    daemon = start_daemon(max_connections=2, http="127.0.0.1:0")
+    kept = [daemon.subscriber() for _ in range(2)]
+    for sub in kept:
+        sub.wait_ready()
+    refused_metric = 'swmrd_peers_cut_total{channel="publish",reason="max_connections"}'
+    extra = daemon.subscriber()
+    try:
+        # Closed at once, and again at each of ZeroMQ's reconnections, while two are kept.
+        deadline = time.monotonic() + 30
+        while metric(daemon, refused_metric) < 2:
+            assert time.monotonic() < deadline, daemon.log()[-2000:]
+            time.sleep(0.05)
+        peers = json.loads(urllib.request.urlopen(
+            f"http://{daemon.http_address}/api/v1/peers", timeout=10).read())
+        assert peers["ok"] and len(peers["peers"]) == 2
+        assert daemon.request("list")["subscribers"] == 2
+        assert "connection(s)" in daemon.log() and "max_connections" in daemon.log()
+        # The two kept are served throughout.
+        for sub in kept:
+            assert sub.receive().kind == "heartbeat"
+    finally:
+        extra.close()
+        for sub in kept:
+            sub.close()

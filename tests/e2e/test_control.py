@@ -30,7 +30,35 @@ def test_start_list_status_stop(start_daemon, tmp_path):
     assert status["last_index"] == -1 and status["dropped"] == 0 and status["error"] is None
     assert daemon.request("status", watch="det") == {"ok": True, "watch": status}
     assert daemon.request("stop", watch="det") == {"ok": True, "watch": "det", "frames": 0}
-    assert daemon.request("list") == {"ok": True, "watches": []}
+    assert daemon.request("list") == {"ok": True, "watches": [], "subscribers": 0,
+                                      "peers_cut": 0}
+
+
+def test_peers_lists_each_subscriber_and_fetch_client_with_its_address(start_daemon):
+    daemon = start_daemon(fetch="tcp://127.0.0.1:*")
+    assert daemon.request("peers") == {"ok": True, "peers": [], "peers_cut": 0}
+    before = time.time()
+    sub = daemon.subscriber()
+    sub.wait_ready()
+    fetcher = daemon.fetcher()
+    _, closing = fetcher.fetch(watch="none", run="none", **{"from": 0, "count": 1})
+    assert closing["error"]["code"] == "not_found"
+    peers = daemon.request("peers")["peers"]
+    assert sorted(p["channel"] for p in peers) == ["fetch", "publish"]
+    for peer in peers:
+        assert set(peer) == {"channel", "address", "since", "queued", "progress"}
+        assert peer["address"].startswith("127.0.0.1:")
+        assert before - 1 <= peer["since"] <= peer["progress"] <= time.time() + 1
+        assert peer["queued"] == 0  # each took all it was sent
+    assert daemon.request("list")["subscribers"] == 1
+    sub.close()
+    deadline = time.monotonic() + 30
+    while [p["channel"] for p in daemon.request("peers")["peers"]] != ["fetch"]:
+        assert time.monotonic() < deadline, daemon.request("peers")
+        time.sleep(0.05)
+    # Leaving is not being cut.
+    assert daemon.request("peers")["peers_cut"] == 0
+    fetcher.close()
 
 
 def test_config_watches_are_listed_with_their_source(start_daemon, tmp_path):

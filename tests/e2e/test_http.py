@@ -72,6 +72,7 @@ def ended_run(start_daemon, tmp_path):
     run_sim(path, "--scan-shape", SCAN, "--frame-shape", "8x6")
     messages = subscriber.run("det")
     assert messages[-1].header["reason"] == "finished"
+    daemon.kept_subscriber = subscriber  # connected while the test looks at the daemon
     return daemon, path, messages
 
 

@@ -98,7 +98,8 @@ def test_lossless_a_stopped_subscriber_is_cut_off_after_peer_timeout(start_daemo
         start, frames, end = receive_all(sub, "det")
         finish(writer)
         assert len(frames) == FRAMES and end.header["reason"] == "finished"
-        assert "subscriber disconnected" in daemon.log()
+        assert daemon.request("list")["peers_cut"] == 1
+        assert "publish: disconnected" in daemon.log()
     finally:
         stopped.kill()
         stopped.wait()

@@ -101,7 +101,7 @@ TEST_CASE("replies on the wire") {
     CHECK(
         json_of(encode_reply(ErrorReply{"not_found", "no watch named x is listed"})) ==
         R"({"ok": false, "error": {"code": "not_found", "message": "no watch named x is listed"}})");
-    CHECK(json_of(encode_reply(ListReply{})) == R"({"ok": true, "watches": []})");
+    CHECK(json_of(encode_reply(ListReply{})) == R"({"ok": true, "watches": [], "subscribers": 0, "peers_cut": 0})");
 }
 
 TEST_CASE("a status map has every key, nil for what is absent") {

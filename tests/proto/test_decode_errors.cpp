@@ -268,7 +268,7 @@ TEST_CASE("request: an unknown cmd is unknown_command") {
     CHECK(error.code() == "unknown_command");
     CHECK(std::string(error.what()) ==
           "request: field `cmd` is `restart`, not a command of protocol v1 (`ping`, `start`, "
-          "`stop`, `list`, `status`, `runs`)");
+          "`stop`, `list`, `status`, `runs`, `peers`)");
     // Even with fields no command has: the command is what is wrong.
     CHECK(request_error(bytes_of(Map{{"cmd", text("Ping")}, {"x", integer(1)}})).code() ==
           "unknown_command");

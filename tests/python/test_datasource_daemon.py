@@ -270,3 +270,14 @@ def test_chunks_of_an_unknown_filter(start_daemon, tmp_path):
     assert chunk.dtype == np.uint8 and first.header["parts"][0]["filters"] == [[32999, [1, 2]]]
     np.testing.assert_array_equal(chunk.view("<u2").reshape(8, 8),
                                   expected_frame(0, 0, (8, 8), "u2"))
+
+
+def test_control_peers_lists_the_subscriber_of_a_data_source(start_daemon, tmp_path):
+    daemon = start_daemon(watches=[watch_spec("det", tmp_path / "scan.h5", timeout="20s")])
+    with swmrd.Control(daemon.control, timeout=10) as control:
+        assert control.peers() == {"peers": [], "peers_cut": 0}
+        source = swmrd.DataSource(daemon.publish, "det", timeout=WAIT_S)
+        run_sim(tmp_path / "scan.h5", "--scan-shape", 3)
+        assert [m.index for m in source] == [0, 1, 2]
+        (peer,) = control.peers()["peers"]
+        assert peer["channel"] == "publish" and peer["address"].startswith("127.0.0.1:")

@@ -30,8 +30,9 @@ echo "sanitize: every test under ASan + UBSan"
 # HDF5 has unloaded it at exit, from "<unknown module>", which no suppression can name. Every
 # other check of ASan and UBSan still applies to it.
 plugin_leak="sim.compression: lz4 blosc and deflate through the filter pipeline"
+# Heavy tests (label `heavy`: minutes of real streaming) run on the release build only.
 (cd "$asan_build" && SWMRD_SANITIZER=address ctest --output-on-failure -j "$jobs" \
-    --timeout 600 -E "^${plugin_leak}\$")
+    --timeout 600 -LE heavy -E "^${plugin_leak}\$")
 (cd "$asan_build" && SWMRD_SANITIZER=address ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
     ctest --output-on-failure --timeout 600 -R "^${plugin_leak}\$")
 
@@ -45,5 +46,5 @@ SWMRD_SANITIZER=thread SWMRD_BIN="$tsan_build/daemon/swmrd" \
     SWMRCAT_BIN="$asan_build/tools/swmrcat/swmrcat" \
     SWMRCTL_BIN="$asan_build/tools/swmrctl/swmrctl" \
     REPAIRING_SUBSCRIBER_BIN="$asan_build/docs/examples/example_repairing_subscriber" \
-    /usr/bin/python3 -m pytest -q -p no:cacheprovider "$root"/tests/e2e
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider -m "not heavy" "$root"/tests/e2e
 echo "sanitize: clean"

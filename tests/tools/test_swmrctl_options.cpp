@@ -89,9 +89,9 @@ TEST_CASE("--json goes anywhere, the reply --timeout only before the command") {
 }
 
 TEST_CASE("usage errors say what was wrong") {
-    CHECK(usage_error({}) == "no command: ping, list, status, runs, start, stop or top");
+    CHECK(usage_error({}) == "no command: ping, list, status, runs, peers, start, stop or top");
     CHECK(usage_error({"frob"}) ==
-          "unknown command 'frob': ping, list, status, runs, start, stop or top");
+          "unknown command 'frob': ping, list, status, runs, peers, start, stop or top");
     CHECK(usage_error({"--frob", "ping"}) == "unknown option '--frob'");
     CHECK(usage_error({"ping", "extra"}) == "ping takes no argument, not 'extra'");
     CHECK(usage_error({"status"}) == "status needs a watch name");

@@ -48,6 +48,20 @@ TEST_CASE("list is an aligned table, then the errors of failed watches") {
     CHECK(format_list({}) == "no watches\n");
 }
 
+TEST_CASE("peers is a table of ages and queued bytes, then peers_cut") {
+    const proto::PeersReply peers{{{"publish", "192.0.2.7:40112", 1000.0, 2988032, 1090.5},
+                                   {"fetch", "[::1]:51820", 1095.0, std::nullopt, 1099.0}},
+                                  3};
+    CHECK(format_peers(peers, 1100.0) ==
+          "CHANNEL  ADDRESS          CONNECTED       QUEUED   LAST TOOK BYTES\n"
+          "publish  192.0.2.7:40112  1 min 40 s ago  2.85MiB  9.5 s ago\n"
+          "fetch    [::1]:51820      5.0 s ago       -        1.0 s ago\n"
+          "3 peer(s) disconnected by the daemon since it started (peers_cut)\n");
+    CHECK(format_peers({}, 1100.0) == "no subscribers or fetch clients connected\n"
+                                      "0 peer(s) disconnected by the daemon since it started "
+                                      "(peers_cut)\n");
+}
+
 TEST_CASE("status is one key: value line per field") {
     auto s = watch("det1", "waiting", 0);
     s.bytes = 2048;

@@ -138,13 +138,13 @@ TEST_CASE("a refresh renders a table with every watch, and its errors") {
 }
 
 TEST_CASE("subscribers and progress columns appear when the status has them") {
-    // A `list` reply whose status maps carry keys protocol v1 does not define (yet).
-    proto::ListReply list{{status("det1", "r", 25, 250)}};
+    // A `list` reply whose status maps carry keys protocol v1 does not define (yet), from a
+    // daemon with three subscribers.
+    proto::ListReply list{{status("det1", "r", 25, 250)}, 3};
     const auto wire = proto::encode_reply(list);
     auto raw = proto::decode_value(wire.data(), wire.size());
     auto& first_status = std::get<proto::Array>(value_at(raw, "watches").data).at(0);
     map_of(first_status).emplace_back("scan_frames", unsigned_value(100));
-    map_of(raw).emplace_back("subscribers", unsigned_value(3));
 
     const auto samples = samples_of(list, raw);
     REQUIRE(samples.size() == 1);

@@ -180,9 +180,12 @@ void define_commands(CLI::App& app, CtlOptions& options, Given& given) {
     add_watch_name(*add_command(app, options, "status", "NAME: one watch's status"), given,
                    "the watch");
     add_watch_name(*add_command(app, options, "runs",
-                                "NAME: the runs of the watch kept for fetching (PROTOCOL.md\n"
-                                "section 5)"),
+                                "NAME: the runs of the watch kept for fetching\n"
+                                "(docs/protocol.md, the fetch channel)"),
                    given, "the watch");
+    add_command(app, options, "peers",
+                "connected subscribers and fetch clients: address, bytes\n"
+                "queued, when each last took bytes; and peers_cut");
     define_start(app, options, given);
     add_watch_name(*add_command(app, options, "stop",
                                 "NAME: stop and remove the watch (a config watch comes back\n"
@@ -191,7 +194,7 @@ void define_commands(CLI::App& app, CtlOptions& options, Given& given) {
     define_top(app, options, given);
 }
 
-// "ping, list, status, runs, start, stop or top"
+// "ping, list, status, runs, peers, start, stop or top"
 std::string command_names(const CLI::App& app) {
     const auto commands = app.get_subcommands({});
     std::string names;
@@ -272,6 +275,8 @@ void set_command(CtlOptions& options, const CLI::App& command, Given& given) {
         options.request = proto::StatusRequest{watch_name(command, given)};
     else if (name == "runs")
         options.request = proto::RunsRequest{watch_name(command, given)};
+    else if (name == "peers")
+        options.request = proto::PeersRequest{};
     else if (name == "stop")
         options.request = proto::StopRequest{watch_name(command, given)};
     else if (name == "start")

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <vector>
 
@@ -94,6 +95,23 @@ std::string format_runs(const proto::RunsReply& runs) {
     return format_table(rows);
 }
 
+std::string format_peers(const proto::PeersReply& peers, double now) {
+    const auto ago = [now](double when) { return format_uptime(std::max(now - when, 0.0)) + " ago"; };
+    std::string out;
+    if (peers.peers.empty()) {
+        out = "no subscribers or fetch clients connected\n";
+    } else {
+        std::vector<std::array<std::string, 5>> rows{
+            {"CHANNEL", "ADDRESS", "CONNECTED", "QUEUED", "LAST TOOK BYTES"}};
+        for (const auto& p : peers.peers)
+            rows.push_back({p.channel, p.address, ago(p.since),
+                            p.queued ? config::format_size(*p.queued) : "-", ago(p.progress)});
+        out = format_table(rows);
+    }
+    return out + std::to_string(peers.peers_cut) +
+           " peer(s) disconnected by the daemon since it started (peers_cut)\n";
+}
+
 std::string format_status(const proto::WatchStatus& s) {
     const std::vector<std::pair<std::string, std::string>> fields{
         {"name", s.name},
@@ -130,6 +148,11 @@ std::string format_reply(const proto::ControlReply& reply, const std::string& en
         std::string operator()(const proto::ListReply& r) const { return format_list(r); }
         std::string operator()(const proto::StatusReply& r) const { return format_status(r.watch); }
         std::string operator()(const proto::RunsReply& r) const { return format_runs(r); }
+        std::string operator()(const proto::PeersReply& r) const {
+            return format_peers(r, std::chrono::duration<double>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
+        }
         std::string operator()(const proto::ErrorReply&) const { return {}; }
     };
     return std::visit(Visitor{endpoint}, reply);

@@ -21,6 +21,9 @@ std::string format_list(const proto::ListReply& list);
 std::string format_status(const proto::WatchStatus& status);
 // The runs kept for fetching, oldest first: RUN STATE FIRST FRAMES LAST FETCHABLE FILE.
 std::string format_runs(const proto::RunsReply& runs);
+// Connected subscribers and fetch clients: CHANNEL ADDRESS CONNECTED QUEUED LAST-TOOK-BYTES,
+// ages from `now` (Unix seconds), then the daemon's peers_cut.
+std::string format_peers(const proto::PeersReply& peers, double now);
 // "12.3 s", "5 min 3 s", "2 h 5 min", "3 d 4 h".
 std::string format_uptime(double seconds);
 

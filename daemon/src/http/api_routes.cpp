@@ -161,6 +161,9 @@ void add_api_routes(httplib::Server& server, DaemonAccess& access, LatestFrames&
                                                             httplib::Response& response) {
         answer_as_control(access, proto::RunsRequest{request.matches[1].str()}, response);
     });
+    server.Get("/api/v1/peers", [&access](const httplib::Request&, httplib::Response& response) {
+        answer_as_control(access, proto::PeersRequest{}, response);
+    });
     server.Get(R"(/api/v1/watches/([^/]+)/latest)",
                [&latest](const httplib::Request& request, httplib::Response& response) {
                    answer_latest(latest, request, response);

@@ -25,6 +25,13 @@ struct BudgetFigures {
     std::uint64_t limit = 0;
 };
 
+// Peers disconnected since the start on one channel for one reason (peers/peer_guard.hpp).
+struct PeerCutFigures {
+    std::string channel; // "publish" or "fetch"
+    std::string reason;  // "stalled", "share", "max_connections"
+    std::uint64_t count = 0;
+};
+
 struct DaemonFigures {
     std::string version;
     std::string confinement; // of reader processes: "landlock" or "none"
@@ -33,6 +40,7 @@ struct DaemonFigures {
     std::uint64_t subscribers = 0; // connected now
     std::uint64_t connections = 0; // since the start
     std::uint64_t disconnections = 0;
+    std::vector<PeerCutFigures> peers_cut;
     BudgetFigures live_budget;
     BudgetFigures fetch_budget;
     bool fetch_enabled = false;

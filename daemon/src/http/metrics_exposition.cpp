@@ -86,6 +86,13 @@ void add_daemon(Families& out, const DaemonFigures& figures) {
                       "Subscriber connections closed or timed out since the start.",
                       MetricType::Counter),
               {}, number(figures.disconnections));
+    auto& cut = out.add("swmrd_peers_cut_total",
+                        "Subscribers (channel=publish) and fetch clients disconnected by the "
+                        "daemon, by reason: stalled (took nothing for peer_timeout), share (a "
+                        "stalled queue crowding max_inflight), max_connections (refused).",
+                        MetricType::Counter);
+    for (const auto& count : figures.peers_cut)
+        add_value(cut, {{"channel", count.channel}, {"reason", count.reason}}, number(count.count));
     auto& held = out.add("swmrd_inflight_bytes",
                          "Frame bytes held for sending now: pool=live (PUB) or fetch.",
                          MetricType::Gauge);

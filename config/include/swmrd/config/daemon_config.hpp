@@ -42,9 +42,12 @@ struct DaemonConfig {
     std::uint64_t max_message = 512ull << 20;
     // The longest fetch `wait` honoured (a long poll); longer ones are cut to it.
     Seconds max_wait{60.0};
-    // A subscriber or fetcher whose connection stays silent this long (ZMTP heartbeats) is
-    // disconnected.
+    // A subscriber or fetcher that takes none of the bytes waiting for it this long, or whose
+    // idle connection stays silent this long (ZMTP heartbeats), is disconnected.
     Seconds peer_timeout{10.0};
+    // Connections accepted at once on each publish or fetch endpoint; one more is closed at
+    // once (docs/protocol.md, the config): descriptors are kept for control and the files.
+    std::uint64_t max_connections = 1024;
     std::uint64_t history = 100; // runs kept per watch for fetching
     // Watches listed at once, config and control together: each is a thread and open files.
     std::uint64_t max_watches = 256;

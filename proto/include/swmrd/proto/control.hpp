@@ -36,8 +36,12 @@ struct RunsRequest {
     bool operator==(const RunsRequest&) const = default;
 };
 
-using ControlRequest =
-    std::variant<PingRequest, StartRequest, StopRequest, ListRequest, StatusRequest, RunsRequest>;
+struct PeersRequest {
+    bool operator==(const PeersRequest&) const = default;
+};
+
+using ControlRequest = std::variant<PingRequest, StartRequest, StopRequest, ListRequest,
+                                    StatusRequest, RunsRequest, PeersRequest>;
 
 const char* command_of(const ControlRequest& request) noexcept;
 
@@ -106,7 +110,23 @@ struct StopReply {
 };
 struct ListReply {
     std::vector<WatchStatus> watches;
+    std::uint64_t subscribers = 0; // PUB connections now
+    std::uint64_t peers_cut = 0;   // subscribers and fetch clients disconnected since the start
     bool operator==(const ListReply&) const = default;
+};
+// A connected subscriber or fetch client (PROTOCOL.md section 2, `peers`).
+struct PeerInfo {
+    std::string channel; // "publish" or "fetch"
+    std::string address;
+    double since = 0.0;                  // connected, seconds since the Unix epoch
+    std::optional<std::uint64_t> queued; // bytes waiting for it, where known
+    double progress = 0.0;               // when it last took bytes
+    bool operator==(const PeerInfo&) const = default;
+};
+struct PeersReply {
+    std::vector<PeerInfo> peers;
+    std::uint64_t peers_cut = 0;
+    bool operator==(const PeersReply&) const = default;
 };
 struct StatusReply {
     WatchStatus watch;
@@ -124,7 +144,7 @@ struct ErrorReply {
 };
 
 using ControlReply = std::variant<PingReply, StartReply, StopReply, ListReply, StatusReply,
-                                  RunsReply, ErrorReply>;
+                                  RunsReply, PeersReply, ErrorReply>;
 
 std::string encode_reply(const ControlReply& reply);
 // Decodes the reply to a request of `command` ("ping", "start"…); an `ok: false` reply

@@ -1,0 +1,241 @@
+#include "peers/peer_guard.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace swmrd::daemon::peers {
+
+namespace {
+
+double unix_seconds(std::chrono::system_clock::time_point time) {
+    return std::chrono::duration<double>(time.time_since_epoch()).count();
+}
+
+std::string seconds_text(std::chrono::steady_clock::duration duration) {
+    return fmt::format("{:.1f} s", std::chrono::duration<double>(duration).count());
+}
+
+} // namespace
+
+const char* name_of(CutReason reason) noexcept {
+    switch (reason) {
+    case CutReason::stalled:
+        return "stalled";
+    case CutReason::share:
+        return "share";
+    case CutReason::max_connections:
+        return "max_connections";
+    }
+    return "stalled";
+}
+
+PeerGuard::PeerGuard(zmq::context_t& context, zmq::socket_t& guarded, GuardOptions options)
+    : monitor_(context, zmq::socket_type::pair), options_(std::move(options)),
+      // Checked a few times per peer_timeout, and often enough that a cut comes within a
+      // small part of it.
+      tick_(std::clamp(options_.peer_timeout / 10, std::chrono::milliseconds(10),
+                       std::chrono::milliseconds(100))),
+      // A stalled subscriber crowding the budget goes sooner than peer_timeout, but never on
+      // one hiccup of a busy peer.
+      crowded_patience_(std::min(options_.peer_timeout,
+                                 std::max(options_.peer_timeout / 8, std::chrono::milliseconds(250)))) {
+    static std::atomic<int> instances{0};
+    const auto endpoint = "inproc://swmrd-peers-" + std::to_string(instances++);
+    if (zmq_socket_monitor(guarded.handle(), endpoint.c_str(),
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0)
+        throw std::runtime_error("cannot watch the connections of the " + options_.channel +
+                                 " endpoint: " + zmq_strerror(zmq_errno()));
+    monitor_.connect(endpoint);
+    thread_ = std::thread([this] { run(); });
+}
+
+PeerGuard::~PeerGuard() {
+    stop();
+}
+
+void PeerGuard::stop() {
+    stopping_.store(true);
+    if (thread_.joinable())
+        thread_.join();
+    std::lock_guard lock(mutex_);
+    for (auto& [zmq_fd, peer] : peers_)
+        ::close(peer.own_fd);
+    peers_.clear();
+    if (monitor_.handle())
+        monitor_.close();
+}
+
+std::uint64_t PeerGuard::cuts() const noexcept {
+    std::uint64_t total = 0;
+    for (const auto& count : cuts_)
+        total += count.load();
+    return total;
+}
+
+std::vector<PeerView> PeerGuard::peers() const {
+    std::lock_guard lock(mutex_);
+    std::vector<PeerView> views;
+    views.reserve(peers_.size());
+    for (const auto& [zmq_fd, peer] : peers_) {
+        if (peer.cut)
+            continue;
+        PeerView view;
+        view.channel = options_.channel;
+        view.address = peer.address;
+        view.endpoint = peer.endpoint;
+        view.since = unix_seconds(peer.since);
+        view.queued = peer.last.queued;
+        view.progress = unix_seconds(peer.took);
+        views.push_back(std::move(view));
+    }
+    return views;
+}
+
+void PeerGuard::run() {
+    auto next_check = Clock::now() + tick_;
+    while (!stopping_.load()) {
+        zmq::pollitem_t item{monitor_.handle(), 0, ZMQ_POLLIN, 0};
+        const auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       next_check - Clock::now()),
+                                   std::chrono::milliseconds(0));
+        try {
+            zmq::poll(&item, 1, wait);
+            if (item.revents & ZMQ_POLLIN)
+                read_events();
+        } catch (const zmq::error_t& error) {
+            if (error.num() == ETERM)
+                return;
+            spdlog::warn("{} connections: {}", options_.channel, error.what());
+        }
+        if (Clock::now() >= next_check) {
+            check_progress();
+            next_check = Clock::now() + tick_;
+        }
+    }
+}
+
+void PeerGuard::read_events() {
+    zmq::message_t event;
+    while (monitor_.recv(event, zmq::recv_flags::dontwait)) {
+        std::uint16_t id = 0;
+        std::uint32_t value = 0;
+        if (event.size() >= sizeof id + sizeof value) {
+            std::memcpy(&id, event.data(), sizeof id);
+            std::memcpy(&value, static_cast<const char*>(event.data()) + sizeof id, sizeof value);
+        }
+        zmq::message_t address;
+        if (event.more())
+            (void)monitor_.recv(address, zmq::recv_flags::dontwait);
+        if (id == ZMQ_EVENT_ACCEPTED)
+            admit(static_cast<int>(value), address.to_string());
+        else if (id == ZMQ_EVENT_DISCONNECTED)
+            forget(static_cast<int>(value));
+    }
+}
+
+void PeerGuard::admit(int zmq_fd, const std::string& endpoint) {
+    accepted_.fetch_add(1);
+    // Events come late: the number may already be closed, or reused. A duplicate that is not
+    // a stream socket of this endpoint's port is not our peer; the disconnection event that
+    // must follow settles the count.
+    const int own_fd = ::fcntl(zmq_fd, F_DUPFD_CLOEXEC, 0);
+    if (own_fd < 0)
+        return;
+    const auto port = endpoint_port(endpoint);
+    if (!read_progress(own_fd) || (port != 0 && local_port(own_fd) != port)) {
+        ::close(own_fd);
+        return;
+    }
+    Peer peer;
+    peer.own_fd = own_fd;
+    peer.address = peer_address(own_fd);
+    peer.endpoint = endpoint;
+    peer.since = peer.took = std::chrono::system_clock::now();
+    peer.idle_since = Clock::now();
+    // The kernel's own limit is a backstop, later than ours: a cut is then always ours, and
+    // counted.
+    set_user_timeout(own_fd, 2 * options_.peer_timeout + std::chrono::seconds(1));
+    std::size_t on_endpoint = 0;
+    std::lock_guard lock(mutex_);
+    for (const auto& [fd, other] : peers_)
+        on_endpoint += !other.cut && other.endpoint == endpoint;
+    if (auto old = peers_.find(zmq_fd); old != peers_.end()) { // its disconnection was lost
+        ::close(old->second.own_fd);
+        peers_.erase(old);
+    }
+    auto& admitted = peers_[zmq_fd] = std::move(peer);
+    spdlog::debug("{}: {} connected to {}", options_.channel, admitted.address, endpoint);
+    if (on_endpoint >= options_.max_connections)
+        cut(admitted, CutReason::max_connections,
+            fmt::format("{} connections on {} already, the most max_connections allows",
+                        on_endpoint, endpoint));
+}
+
+void PeerGuard::forget(int zmq_fd) {
+    disconnected_.fetch_add(1);
+    std::lock_guard lock(mutex_);
+    auto found = peers_.find(zmq_fd);
+    if (found == peers_.end())
+        return;
+    spdlog::debug("{}: {} disconnected", options_.channel, found->second.address);
+    ::close(found->second.own_fd);
+    peers_.erase(found);
+}
+
+void PeerGuard::check_progress() {
+    const auto now = Clock::now();
+    const bool crowded = options_.crowded && options_.crowded();
+    std::lock_guard lock(mutex_);
+    for (auto& [zmq_fd, peer] : peers_) {
+        if (peer.cut)
+            continue;
+        const auto progress = read_progress(peer.own_fd);
+        if (!progress)
+            continue;
+        const bool took = progress->acknowledged ? *progress->acknowledged != peer.last.acknowledged
+                                                 : progress->queued < peer.last.queued;
+        if (took)
+            peer.took = std::chrono::system_clock::now();
+        if (took || progress->queued == 0)
+            peer.idle_since = now;
+        peer.last = *progress;
+        const auto idle = now - peer.idle_since;
+        if (idle >= options_.peer_timeout)
+            cut(peer, CutReason::stalled,
+                fmt::format("took none of the {} bytes waiting for it for {} (peer_timeout)",
+                            progress->queued, seconds_text(idle)));
+        else if (crowded && idle >= crowded_patience_)
+            cut(peer, CutReason::share,
+                fmt::format("took none of the {} bytes waiting for it for {} while its queue "
+                            "crowded max_inflight",
+                            progress->queued, seconds_text(idle)));
+    }
+}
+
+void PeerGuard::cut(Peer& peer, CutReason reason, const std::string& why) {
+    peers::cut(peer.own_fd);
+    peer.cut = true;
+    cuts_[static_cast<std::size_t>(reason)].fetch_add(1);
+    if (reason != CutReason::max_connections) {
+        spdlog::warn("{}: disconnected {} ({}): it {}", options_.channel, peer.address,
+                     peer.endpoint, why);
+        return;
+    }
+    // A client past the limit reconnects every 100 ms or so: one line a second says enough.
+    ++refusals_unlogged_;
+    const auto now = Clock::now();
+    if (now - last_refusal_log_ < std::chrono::seconds(1))
+        return;
+    spdlog::warn("{}: refused {} connection(s), the last from {}: {}", options_.channel,
+                 refusals_unlogged_, peer.address, why);
+    refusals_unlogged_ = 0;
+    last_refusal_log_ = now;
+}
+
+} // namespace swmrd::daemon::peers
