@@ -6,6 +6,7 @@
 #include "swmr_file_impl.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <thread>
@@ -278,6 +279,31 @@ KeyPoll KeyFollower::poll(Clock::time_point now) {
 }
 
 void KeyFollower::restart_timeout(Clock::time_point now) { impl_->last_progress = now; }
+
+std::uint64_t KeyFollower::digest(std::uint64_t count) {
+    silence_hdf5_errors_on_this_thread();
+    auto& d = *impl_;
+    // FNV-1a over each value's bits, key after key, window after window.
+    std::uint64_t hash = 14695981039346656037ull;
+    const auto mix = [&hash](std::uint64_t word) {
+        for (int byte = 0; byte < 8; ++byte, word >>= 8) {
+            hash ^= word & 0xff;
+            hash *= 1099511628211ull;
+        }
+    };
+    for (auto& key : d.keys) {
+        d.refresh_key(key);
+        for (std::uint64_t at = 0; at < count;) {
+            const auto window = std::min<std::uint64_t>(max_window, count - at);
+            d.read_window(key, at, window);
+            for (const double value : key.values)
+                mix(std::bit_cast<std::uint64_t>(value));
+            at += window;
+        }
+    }
+    mix(count);
+    return hash;
+}
 
 KeyPoll KeyFollower::wait_for_more(std::uint64_t known, Seconds interval) {
     if (known >= impl_->readable)

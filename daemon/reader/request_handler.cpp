@@ -170,6 +170,9 @@ void RequestHandler::dispatch(Op op, Reader& in, Writer& out) {
     case Op::data_frontier:
         out.u64(source().data_frontier(in.u64()));
         return;
+    case Op::key_digest:
+        out.u64(source().keys().digest(in.u64()));
+        return;
     case Op::data_shortfall:
         out.str(source().data_shortfall(in.u64()));
         return;

@@ -39,6 +39,16 @@ FetchReader::FetchReader(const RunRecord& record, std::uint64_t max_inflight,
                                             std::nullopt, core::Seconds(never)});
     if (!source_->layout_known())
         throw std::runtime_error("the frame shapes of " + record.file + " are not known yet");
+    // An ended run's file may have been written anew in place, same inode and all.
+    if (record.seal) {
+        const auto at_open = identify(record.file); // before the check: a write after it shows
+        if (auto broken = broken_seal(*record.seal, *source_, record.file, record.run))
+            throw RunFileChanged(*broken);
+        seal_ = record.seal;
+        seal_->size = at_open ? at_open->size : 0;
+        seal_->modified_ns = at_open ? at_open->modified_ns : 0;
+        file_ = record.file;
+    }
     messages_ = std::make_unique<FrameMessages>(*source_, spec_, run_, record.file, true);
     messages_->plan();
 }

@@ -27,10 +27,14 @@ public:
     // Opens the run's file as the run read it, in a reader process of its own (confined to
     // the run's allowed roots for a control watch) whose shared memory holds `max_inflight`
     // bytes of frames, and messages up to `max_message`. Throws reader::ReaderError or
-    // std::runtime_error saying why it cannot.
+    // std::runtime_error saying why it cannot; RunFileChanged when an ended run's file was
+    // written anew in place since.
     FetchReader(const RunRecord& record, std::uint64_t max_inflight, std::uint64_t max_message);
 
     const std::string& run() const noexcept { return run_; }
+    // False once an ended run's file changed since it was opened (its size or time): HDF5's
+    // view of it may be stale, and it must be opened, and checked, again.
+    bool current() const { return !seal_ || looks_sealed(*seal_, file_); }
 
     // When a fetch last read through it: an idle reader is closed, so that a file deleted
     // since is not held open (its disk space not given back) while the daemon runs.
@@ -56,6 +60,8 @@ private:
     config::WatchSpec spec_;
     std::uint64_t first_index_;
     std::uint64_t max_message_;
+    std::optional<RunSeal> seal_; // an ended run's, with its file's size and time at the open
+    std::string file_;
     std::unique_ptr<reader::ReaderProcess> process_;
     std::unique_ptr<reader::RemoteFrameSource> source_;
     std::unique_ptr<FrameMessages> messages_;

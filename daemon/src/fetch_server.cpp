@@ -28,7 +28,7 @@ constexpr auto long_poll_interval = std::chrono::milliseconds(5);
 } // namespace
 
 FetchServer::FetchServer(zmq::context_t& context, const std::string& endpoint,
-                         const RunRegistry& runs, InflightBudget& budget,
+                         RunRegistry& runs, InflightBudget& budget,
                          std::chrono::milliseconds peer_timeout, std::uint64_t max_message,
                          std::chrono::milliseconds max_wait, std::size_t max_connections)
     : socket_(context, zmq::socket_type::router),
@@ -200,6 +200,10 @@ FetchReader& FetchServer::reader_of(const RunRecord& record) {
     close_idle_readers();
     for (auto it = readers_.begin(); it != readers_.end(); ++it) {
         if ((*it)->run() == record.run) {
+            if (!(*it)->current()) { // written since: opened and checked again
+                readers_.erase(it);
+                break;
+            }
             readers_.splice(readers_.begin(), readers_, it);
             readers_.front()->touch();
             return *readers_.front();
@@ -301,6 +305,10 @@ bool FetchServer::serve_turn(Client& client) {
         request.frames += count;
         if (request.frames >= fetch.count || request.next >= frontier)
             finish(&*record, frontier);
+    } catch (const RunFileChanged& error) {
+        readers_.remove_if([&](const auto& reader) { return reader->run() == record->run; });
+        runs_.supersede(record->run, error.what());
+        finish(&*record, std::nullopt, proto::FetchError{"gone", error.what()});
     } catch (const std::exception& error) {
         readers_.remove_if([&](const auto& reader) { return reader->run() == record->run; });
         const auto gone = RunRegistry::gone(*record);

@@ -47,7 +47,7 @@ public:
     // Binds `endpoint` (throws zmq::error_t; the caller names it) and starts the thread.
     // `max_message`: the largest frame message read for a fetch; `max_wait`: the longest
     // `wait` honoured (docs/protocol.md, the config's keys of those names).
-    FetchServer(zmq::context_t& context, const std::string& endpoint, const RunRegistry& runs,
+    FetchServer(zmq::context_t& context, const std::string& endpoint, RunRegistry& runs,
                 InflightBudget& budget, std::chrono::milliseconds peer_timeout,
                 std::uint64_t max_message, std::chrono::milliseconds max_wait,
                 std::size_t max_connections = 1024);
@@ -116,7 +116,7 @@ private:
     zmq::socket_t socket_;
     peers::PeerGuard guard_; // after socket_: it watches it, and stops before it closes
     std::string bound_;
-    const RunRegistry& runs_;
+    RunRegistry& runs_; // read, and told of files found rewritten
     InflightBudget& budget_;
     // A turn's bytes, at most: also what a client that stops reading may leave unwritten
     // before it is served no more. An eighth of the fetch budget at most, so that a few such

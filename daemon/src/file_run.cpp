@@ -212,6 +212,15 @@ RunOutcome FileRun::run(const std::function<std::optional<std::string>()>& check
             outcome.file_changed = problem.has_value();
         }
     }
+    if (started_ && !outcome.file_changed) {
+        try {
+            outcome.seal = seal_of(source_, path_, next_);
+        } catch (const std::exception& error) {
+            // Unsealed, the run stays fetchable by its file's identity alone.
+            spdlog::warn("{}: run {}: cannot record its file for later fetches: {}",
+                         context_.spec.name, run_id_, error.what());
+        }
+    }
     return outcome;
 }
 

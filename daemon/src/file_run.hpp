@@ -3,6 +3,7 @@
 
 #include "frame_messages.hpp"
 #include "run_context.hpp"
+#include "run_seal.hpp"
 
 #include "reader/reader_process.hpp"
 #include "reader/remote_frame_source.hpp"
@@ -21,6 +22,8 @@ struct RunOutcome {
     // The file at the path is no longer the one the run read (deleted, replaced, truncated):
     // whatever is there now is another file.
     bool file_changed = false;
+    // What the run saw of its file at its end, when it started and its file stayed the same.
+    std::optional<RunSeal> seal;
 };
 
 class FileRun {

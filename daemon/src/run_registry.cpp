@@ -40,6 +40,22 @@ void RunRegistry::evict() {
     std::erase_if(by_watch_, [](const auto& entry) { return entry.second.empty(); });
 }
 
+void RunRegistry::seal(const std::string& run, const RunSeal& seal) {
+    std::lock_guard lock(mutex_);
+    for (auto& [watch, runs] : by_watch_)
+        for (auto& record : runs)
+            if (record.run == run)
+                record.seal = seal;
+}
+
+void RunRegistry::supersede(const std::string& run, const std::string& why) {
+    std::lock_guard lock(mutex_);
+    for (auto& [watch, runs] : by_watch_)
+        for (auto& record : runs)
+            if (record.run == run && !record.superseded)
+                record.superseded = why;
+}
+
 void RunRegistry::ended(const std::string& run, proto::EndReason reason, std::uint64_t frames,
                         std::int64_t last_index) {
     const auto now =
@@ -110,6 +126,9 @@ std::optional<std::string> RunRegistry::gone(const RunRecord& record) {
     if (now->identity != record.identity)
         return record.file + " was replaced by another file since run " + record.run +
                " read it";
+    if (record.seal && now->size < record.seal->size)
+        return record.file + " was truncated (" + std::to_string(now->size) + " bytes, " +
+               std::to_string(record.seal->size) + " then) since run " + record.run + " read it";
     return std::nullopt;
 }
 

@@ -5,6 +5,7 @@
 // the fetch channel read it.
 
 #include "file_selector.hpp"
+#include "run_seal.hpp"
 #include "watch_counters.hpp"
 
 #include <swmrd/config/watch_spec.hpp>
@@ -39,6 +40,9 @@ struct RunRecord {
     // Set when the file is known to hold something else now, though its identity is the
     // same: written anew in place.
     std::optional<std::string> superseded;
+    // What the run saw of its file at its end (run_seal.hpp); nullopt while streaming, and
+    // for a run that could not seal it.
+    std::optional<RunSeal> seal;
 };
 
 class RunRegistry {
@@ -54,12 +58,19 @@ public:
     void ended(const std::string& run, proto::EndReason reason, std::uint64_t frames,
                std::int64_t last_index);
 
+    // The run's file, as it ended: later reads check it is still that file.
+    void seal(const std::string& run, const RunSeal& seal);
+    // The run's file is known to be another one now, for `why`: fetches answer `gone`.
+    void supersede(const std::string& run, const std::string& why);
+
     std::optional<RunRecord> find(const std::string& watch, const std::string& run) const;
     bool knows_watch(const std::string& watch) const;
     // The runs of `watch`, oldest first, as the control channel's `runs` shows them.
     std::vector<proto::RunInfo> runs(const std::string& watch) const;
 
-    // Whether the file at the record's path is still the one the run read; else why not.
+    // Whether the file at the record's path is still the one the run read, as far as a look
+    // at it tells (deleted, replaced, truncated, or found rewritten before); else why not.
+    // A file that changed otherwise is read again to be sure (run_seal.hpp).
     static std::optional<std::string> gone(const RunRecord& record);
 
 private:

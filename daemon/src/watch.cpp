@@ -394,7 +394,7 @@ RunOutcome Watch::run_file(const Candidate& candidate) {
     } catch (const std::exception& error) {
         const auto message = candidate.path + ": " + error.what();
         fail_before_start(candidate, message);
-        return {proto::EndReason::error, message, false};
+        return {proto::EndReason::error, message, false, std::nullopt};
     }
     set_file(candidate.path, FileState::running);
     {
@@ -405,6 +405,10 @@ RunOutcome Watch::run_file(const Candidate& candidate) {
     }
     spdlog::info("{}: run {} of {} started", spec_.name, run_id, candidate.path);
     const auto outcome = run->run(FileCheck(candidate));
+    if (outcome.file_changed)
+        runs_.supersede(run_id, *outcome.error);
+    else if (outcome.seal)
+        runs_.seal(run_id, *outcome.seal);
     spdlog::info("{}: run {} ended: {}{}", spec_.name, run_id, proto::to_string(outcome.reason),
                  outcome.error ? ": " + *outcome.error : "");
     set_file(candidate.path, outcome.error ? FileState::failed : FileState::done);

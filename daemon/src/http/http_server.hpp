@@ -29,7 +29,7 @@ struct DaemonAccess {
     ControlLoopCalls& calls;
     std::function<std::string(const std::string& encoded_request)> control;
     std::function<DaemonFigures()> figures;
-    const RunRegistry& runs;
+    RunRegistry& runs;
     // What the live view's latest frames may hold, read and kept (a share of max_inflight).
     std::uint64_t latest_bytes = 64ull << 20;
 };

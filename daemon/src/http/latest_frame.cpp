@@ -19,7 +19,7 @@ std::string list_of(const nlohmann::json& parts) {
 
 } // namespace
 
-LatestFrames::LatestFrames(const RunRegistry& runs, std::uint64_t max_bytes,
+LatestFrames::LatestFrames(RunRegistry& runs, std::uint64_t max_bytes,
                            std::chrono::milliseconds min_interval)
     : runs_(runs), max_bytes_(max_bytes), min_interval_(min_interval) {}
 
@@ -149,6 +149,9 @@ std::shared_ptr<const LatestFrames::Read> LatestFrames::read_again(const RunReco
         return read;
     } catch (const HttpError&) {
         throw;
+    } catch (const RunFileChanged& error) {
+        runs_.supersede(record.run, error.what());
+        throw HttpError(410, error.what());
     } catch (const MessageTooLarge& error) {
         throw HttpError(413, std::string(error.what()) + " for the live view, whose frames "
                                                          "hold a share of max_inflight");

@@ -41,7 +41,7 @@ struct LatestFrame {
 
 class LatestFrames {
 public:
-    LatestFrames(const RunRegistry& runs, std::uint64_t max_bytes,
+    LatestFrames(RunRegistry& runs, std::uint64_t max_bytes,
                  std::chrono::milliseconds min_interval = std::chrono::milliseconds(250));
 
     // Throws HttpError: 404 for an unknown watch or dataset or no frame published yet, 410
@@ -74,7 +74,7 @@ private:
     // until the rest fit in max_bytes_. Under mutex_.
     void trim(std::chrono::steady_clock::time_point now);
 
-    const RunRegistry& runs_;
+    RunRegistry& runs_; // read, and told of files found rewritten
     const std::uint64_t max_bytes_;
     const std::chrono::milliseconds min_interval_;
     std::mutex mutex_;

@@ -37,6 +37,7 @@ enum class Op : std::uint8_t {
     read,              // part, member, local_first, count, arena offset, length ->
     stored_chunk_size, // part, index -> size
     read_chunk,        // part, index, arena offset, length ->
+    key_digest,        // count -> digest of the keys at [0, count)
 };
 
 enum class Status : std::uint8_t { ok = 0, error = 1 };

@@ -105,6 +105,12 @@ std::uint64_t RemoteFrameSource::data_frontier(std::uint64_t end) {
     return ask(message, [](Reader& in) { return in.u64(); });
 }
 
+std::uint64_t RemoteFrameSource::key_digest(std::uint64_t count) {
+    auto message = request(Op::key_digest);
+    message.u64(count);
+    return ask(message, [](Reader& in) { return in.u64(); });
+}
+
 std::string RemoteFrameSource::data_shortfall(std::uint64_t index) {
     auto message = request(Op::data_shortfall);
     message.u64(index);

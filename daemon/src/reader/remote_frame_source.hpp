@@ -45,6 +45,8 @@ public:
     bool layout_known();
     std::uint64_t data_frontier(std::uint64_t end);
     std::string data_shortfall(std::uint64_t index);
+    // core::KeyFollower::digest: the keys' values at [0, count), to recognise the file.
+    std::uint64_t key_digest(std::uint64_t count);
 
     // swmr_tools' slice_metadata of frames [first, first + count), in one request.
     std::vector<std::vector<core::SliceRange>> slices(std::uint64_t first, std::uint64_t count);

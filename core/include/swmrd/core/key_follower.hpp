@@ -71,6 +71,11 @@ public:
     KeyPoll wait_for_more(std::uint64_t known,
                           Seconds interval = std::chrono::milliseconds(10));
 
+    // A digest of every key's values at flat indices [0, count), as read now (a key shorter
+    // than that counts as zeros past its end): two reads of the same keys give the same
+    // digest, a file whose keys were written anew almost surely another.
+    std::uint64_t digest(std::uint64_t count);
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
