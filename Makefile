@@ -18,7 +18,7 @@ FUZZ_TARGETS ?= fuzz_headers fuzz_control fuzz_replies fuzz_fetch fuzz_config fu
 # runs in `make fuzz` only).
 FUZZ_CI = fuzz_headers fuzz_control fuzz_replies fuzz_fetch fuzz_config fuzz_hostile_layout
 
-.PHONY: all deps deps-checks build test demo bench stress sanitize fuzz fuzz-build fuzz-ci clean
+.PHONY: all deps deps-checks build test demo bench bench-smoke stress sanitize fuzz fuzz-build fuzz-ci clean
 
 all: build
 
@@ -44,6 +44,11 @@ stress: build
 
 bench: build
 	/usr/bin/python3 bench/run_bench.py --build $(BUILD_DIR)
+
+# Every figure with the smallest sizes, in about a minute: CI runs it so that no figure can
+# break unseen. Its numbers are not worth reading.
+bench-smoke: build
+	/usr/bin/python3 bench/run_bench.py --build $(BUILD_DIR) --smoke
 
 deps-checks:
 	@bash deploy/install-deps.sh checks

@@ -165,6 +165,7 @@ def bench_repair(tools, work, table, frames):
 # what reached it and says how many frames that was.
 STOPPED_SUBSCRIBER = r"""
 import json, sys
+from pathlib import Path
 import zmq
 endpoint, watch, ready = sys.argv[1:]
 socket = zmq.Context().socket(zmq.SUB)
@@ -244,7 +245,7 @@ def bench_independent(tools, work, table, frames):
     mbs = {name: r["bytes"] / r["seconds"] / 1e6 if r else nan
            for name, r in (("alone", alone), ("beside", beside))}
     table.add("9. independent, 1 of 2 stopped", mbs["beside"], "MB/s", mbs["alone"],
-              "the same subscriber alone" + (" (the stopped one was cut off by peer_timeout "
+              "the same subscriber alone" + (" (the stopped one was cut off by the daemon "
                                              "before the run ended)" if cut_off else ""),
               ">= 0.9 of alone")
     for name, r in (("beside", beside), ("alone", alone)):

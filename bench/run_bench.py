@@ -16,6 +16,7 @@ from benchkit import Table, Tools, machine
 from figures_confinement import bench_confinement
 from figures_fetch import bench_fetch, bench_independent, bench_repair
 from figures_latency import bench_idle, bench_idle_folder, bench_latency, bench_memory
+from figures_stalls import bench_stalls
 from figures_stream import (bench_bitshuffle, bench_fanout, bench_large, bench_small,
                             bench_watches)
 
@@ -24,13 +25,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", default="build")
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer pairs")
+    parser.add_argument("--smoke", action="store_true",
+                        help="the smallest sizes and one pair each: every figure runs, in a few "
+                             "minutes (CI), none is worth reading")
     parser.add_argument("--baseline", default=None, metavar="SWMRD",
                         help="an earlier swmrd binary to compare against in figure 12 (e.g. one "
                         "that reads in-process: git worktree add /tmp/old 5c04481, build it)")
     parser.add_argument("--only", nargs="*", default=None,
                         help="large watches bitshuffle confinement small latency memory idle "
-                        "folder fanout fetch repair independent")
+                        "folder fanout fetch repair independent stalls")
     args = parser.parse_args()
     tools = Tools(args.build)
     quick = args.quick
@@ -38,13 +42,18 @@ def main():
               "latency": 100 if quick else 500, "memory_gib": 0.5 if quick else 2,
               "idle_seconds": 3 if quick else 10, "folder_files": 2000 if quick else 20000,
               "fanout": 50 if quick else 200, "fetch": 100 if quick else 400,
-              "repair": 10000, "independent": 100 if quick else 400}
+              "repair": 10000, "independent": 100 if quick else 400,
+              "stalls": 100 if quick else 400, "pairs": 3 if quick else 5}
+    if args.smoke:
+        params = {"large": 20, "small": 2000, "latency": 50, "memory_gib": 0.125,
+                  "idle_seconds": 1, "folder_files": 200, "fanout": 20, "fetch": 20,
+                  "repair": 1000, "independent": 40, "stalls": 16, "pairs": 1}
     print(machine())
     print("parameters:", ", ".join(f"{k}={v}" for k, v in params.items()))
     print()
     table = Table()
     only = set(args.only or ["large", "watches", "bitshuffle", "confinement", "small", "latency", "memory", "idle", "folder", "fanout",
-                             "fetch", "repair", "independent"])
+                             "fetch", "repair", "independent", "stalls"])
     work = Path(tempfile.mkdtemp(prefix="swmrd-bench-"))
     try:
         if "large" in only:
@@ -55,7 +64,8 @@ def main():
             bench_bitshuffle(tools, work, table, params["large"])
         if "confinement" in only:
             baseline = tools.with_daemon(args.baseline) if args.baseline else None
-            bench_confinement(tools, baseline, work, table, params["large"])
+            bench_confinement(tools, baseline, work, table, params["large"],
+                              pairs=max(params["pairs"], 2) if args.smoke else 6)
         if "small" in only:
             bench_small(tools, work, table, params["small"])
         if "latency" in only:
@@ -75,6 +85,8 @@ def main():
             bench_repair(tools, work, table, params["repair"])
         if "independent" in only:
             bench_independent(tools, work, table, params["independent"])
+        if "stalls" in only:
+            bench_stalls(tools, work, table, params["stalls"], params["pairs"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     table.print()

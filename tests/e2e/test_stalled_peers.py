@@ -40,11 +40,13 @@ def publish_peers(daemon):
     return {p["address"] for p in daemon.request("peers")["peers"] if p["channel"] == "publish"}
 
 
-def wait_for(condition, what, timeout=60):
+def wait_for(condition, what, timeout=60, daemon=None):
     deadline = time.monotonic() + timeout
     while not (value := condition()):
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            state = "" if daemon is None else (f"; peers: {daemon.request('peers')}; log:\n"
+                                               + daemon.log()[-4000:])
+            raise AssertionError(f"timed out waiting for {what}{state}")
         time.sleep(0.05)
     return value
 
@@ -97,7 +99,7 @@ def test_a_stopped_subscriber_is_cut_and_the_other_gets_its_frames(start_daemon,
         # The daemon cut the stopped one (once the stall reached it: with 64 B frames the
         # run may end first, and the bytes it left wait for it).
         listed = wait_for(lambda: (r := daemon.request("list"))["peers_cut"] >= 1 and r,
-                          "the stopped subscriber to be cut")
+                          "the stopped subscriber to be cut", daemon=daemon)
         assert address not in publish_peers(daemon)
         assert listed["subscribers"] == 1
         cuts = [c for c in CUT.findall(daemon.log()) if c[1] == address]
@@ -107,7 +109,8 @@ def test_a_stopped_subscriber_is_cut_and_the_other_gets_its_frames(start_daemon,
         # Never before the stall had lasted its limit; in independent delivery, a stall
         # crowding the budget goes sooner (reason `share`), otherwise at peer_timeout.
         if "crowded max_inflight" in daemon.log():
-            assert float(idle) >= 0.25
+            # Cut while the other took bytes, after 50 ms at least without progress.
+            assert delivery == "independent" and float(idle) >= 0.05
         else:
             assert PEER_TIMEOUT_S <= float(idle) <= PEER_TIMEOUT_S + SLACK_S
             assert log_time(stamp) >= stopped_at + PEER_TIMEOUT_S - 0.01

@@ -18,8 +18,11 @@ double unix_seconds(std::chrono::system_clock::time_point time) {
 }
 
 std::string seconds_text(std::chrono::steady_clock::duration duration) {
-    return fmt::format("{:.1f} s", std::chrono::duration<double>(duration).count());
+    return fmt::format("{:.2f} s", std::chrono::duration<double>(duration).count());
 }
+
+// How often peers are looked at while the budget is crowded.
+constexpr std::chrono::milliseconds crowded_tick{5};
 
 } // namespace
 
@@ -41,10 +44,9 @@ PeerGuard::PeerGuard(zmq::context_t& context, zmq::socket_t& guarded, GuardOptio
       // small part of it.
       tick_(std::clamp(options_.peer_timeout / 10, std::chrono::milliseconds(10),
                        std::chrono::milliseconds(100))),
-      // A stalled subscriber crowding the budget goes sooner than peer_timeout, but never on
-      // one hiccup of a busy peer.
-      crowded_patience_(std::min(options_.peer_timeout,
-                                 std::max(options_.peer_timeout / 8, std::chrono::milliseconds(250)))) {
+      // A stalled subscriber crowding the budget goes sooner than peer_timeout: a peer that
+      // keeps up acknowledges bytes every few microseconds while it is sent any.
+      crowded_patience_(std::min(options_.peer_timeout, std::chrono::milliseconds(50))) {
     static std::atomic<int> instances{0};
     const auto endpoint = "inproc://swmrd-peers-" + std::to_string(instances++);
     if (zmq_socket_monitor(guarded.handle(), endpoint.c_str(),
@@ -114,8 +116,9 @@ void PeerGuard::run() {
             spdlog::warn("{} connections: {}", options_.channel, error.what());
         }
         if (Clock::now() >= next_check) {
-            check_progress();
-            next_check = Clock::now() + tick_;
+            // While the budget is crowded, a stalled peer must go within a few milliseconds.
+            const bool crowded = check_progress();
+            next_check = Clock::now() + (crowded ? crowded_tick : tick_);
         }
     }
 }
@@ -188,7 +191,7 @@ void PeerGuard::forget(int zmq_fd) {
     peers_.erase(found);
 }
 
-void PeerGuard::check_progress() {
+bool PeerGuard::check_progress() {
     const auto now = Clock::now();
     const bool crowded = options_.crowded && options_.crowded();
     std::lock_guard lock(mutex_);
@@ -196,25 +199,55 @@ void PeerGuard::check_progress() {
         if (peer.cut)
             continue;
         const auto progress = read_progress(peer.own_fd);
-        if (!progress)
+        if (!progress) {
+            if (!peer.unreadable)
+                spdlog::debug("{}: {}: its connection's state cannot be read", options_.channel,
+                              peer.address);
+            peer.unreadable = true;
             continue;
+        }
         const bool took = progress->acknowledged ? *progress->acknowledged != peer.last.acknowledged
                                                  : progress->queued < peer.last.queued;
-        if (took)
+        if (took) {
             peer.took = std::chrono::system_clock::now();
+            peer.took_at = now;
+        }
         if (took || progress->queued == 0)
             peer.idle_since = now;
         peer.last = *progress;
         const auto idle = now - peer.idle_since;
+        // Said once per stall, half way to the cut: who is holding bytes, and since when.
+        const bool halfway = idle >= options_.peer_timeout / 2;
+        if (halfway && !peer.said_idle)
+            spdlog::debug("{}: {} took none of the {} bytes waiting for it for {}",
+                          options_.channel, peer.address, progress->queued, seconds_text(idle));
+        peer.said_idle = halfway;
         if (idle >= options_.peer_timeout)
             cut(peer, CutReason::stalled,
                 fmt::format("took none of the {} bytes waiting for it for {} (peer_timeout)",
                             progress->queued, seconds_text(idle)));
-        else if (crowded && idle >= crowded_patience_)
+    }
+    if (crowded)
+        cut_crowding(now);
+    return crowded;
+}
+
+// Independent delivery, the budget half held: a peer that took nothing for a moment while
+// another took bytes is what holds the reader, so it goes now, not at peer_timeout. (When
+// none takes anything, cutting one frees no one: peer_timeout judges them.)
+void PeerGuard::cut_crowding(Clock::time_point now) {
+    const bool someone_takes = std::any_of(peers_.begin(), peers_.end(), [&](const auto& entry) {
+        return !entry.second.cut && now - entry.second.took_at < crowded_patience_;
+    });
+    if (!someone_takes)
+        return;
+    for (auto& [zmq_fd, peer] : peers_) {
+        const auto idle = now - peer.idle_since;
+        if (!peer.cut && idle >= crowded_patience_)
             cut(peer, CutReason::share,
-                fmt::format("took none of the {} bytes waiting for it for {} while its queue "
-                            "crowded max_inflight",
-                            progress->queued, seconds_text(idle)));
+                fmt::format("took none of the {} bytes waiting for it for {} while another "
+                            "took bytes and its queue crowded max_inflight",
+                            peer.last.queued, seconds_text(idle)));
     }
 }
 

@@ -6,8 +6,8 @@
 //   `peer_timeout` (a stopped process, a host gone without closing its connection, a reader
 //   stuck mid-message) is cut: reason `stalled`;
 // - in independent delivery, while the bytes held for sending crowd the budget, such a peer
-//   is cut sooner (`crowded_patience`): its pipe must not make the reader wait for the
-//   others: reason `share`;
+//   is cut after 50 ms if another peer is taking bytes meanwhile: its pipe must not make the
+//   reader wait for the others: reason `share`;
 // - a connection past `max_connections` on its endpoint is closed at once: reason
 //   `max_connections`.
 //
@@ -89,15 +89,20 @@ private:
         std::chrono::system_clock::time_point since;
         std::chrono::system_clock::time_point took; // last progress, for `peers`
         Clock::time_point idle_since;               // bytes waiting and none taken since
+        Clock::time_point took_at;                  // when it last took bytes
         SocketProgress last;
         bool cut = false;
+        bool said_idle = false;  // its stall is in the log
+        bool unreadable = false; // its socket's state could not be read
     };
 
     void run();
     void read_events();
     void admit(int zmq_fd, const std::string& endpoint);
     void forget(int zmq_fd);
-    void check_progress();
+    // True while the budget is crowded (independent delivery).
+    bool check_progress();
+    void cut_crowding(Clock::time_point now);
     void cut(Peer& peer, CutReason reason, const std::string& why);
 
     zmq::socket_t monitor_;
