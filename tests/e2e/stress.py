@@ -25,9 +25,13 @@ started = time.monotonic()
 with tempfile.TemporaryDirectory() as work:
     for round_number in range(1, rounds + 1):
         report = Path(work) / f"round{round_number}.xml"
+        # A session of its own: when a launcher in the background (nohup … &) exits, the
+        # kernel sends SIGCONT to an orphaned process group with stopped members, which would
+        # wake the subscribers the tests stop.
         subprocess.run(["/usr/bin/python3", "-m", "pytest", "-q", "-p", "no:cacheprovider",
                         f"--junitxml={report}", str(here / "test_stalled_peers.py")],
-                       env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       start_new_session=True)
         for case in ElementTree.parse(report).iter("testcase"):
             if case.find("skipped") is not None:
                 continue

@@ -61,6 +61,13 @@ def start_stalled(daemon):
     return process, address
 
 
+def still_stopped(process):
+    """Whether `process` is still stopped: nothing but the test may have continued it (a
+    process group orphaned with stopped members gets SIGCONT from the kernel)."""
+    with open(f"/proc/{process.pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] == "T"
+
+
 def log_time(stamp):
     return datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f").timestamp()
 
@@ -96,6 +103,7 @@ def test_a_stopped_subscriber_is_cut_and_the_other_gets_its_frames(start_daemon,
         else:
             # Every frame, no gap: the stopped one held it back for a while at most.
             assert seqs == list(range(1, frames + 1))
+        assert still_stopped(stalled), "the subscriber was continued by someone else"
         # The daemon cut the stopped one (once the stall reached it: with 64 B frames the
         # run may end first, and the bytes it left wait for it).
         listed = wait_for(lambda: (r := daemon.request("list"))["peers_cut"] >= 1 and r,
