@@ -33,7 +33,8 @@ Publisher::Publisher(zmq::context_t& context, const std::vector<std::string>& en
               // others; half the budget held is the sign that one might.
               delivery == Delivery::independent
                   ? std::function<bool()>([&budget] { return budget.held() >= budget.limit() / 2; })
-                  : std::function<bool()>()}) {
+                  : std::function<bool()>(),
+              [this] { settle_pipes(); }}) {
     if (delivery != Delivery::independent)
         socket_.set(zmq::sockopt::xpub_nodrop, 1);
     // The budget counts payloads; a subscriber's pipe also holds each message's header and
@@ -64,6 +65,7 @@ Publisher::Publisher(zmq::context_t& context, const std::vector<std::string>& en
 
 Publisher::~Publisher() {
     shutdown(std::chrono::milliseconds(0));
+    guard_.stop(); // before the members its callbacks use
 }
 
 void Publisher::push(OutgoingMessage message) {
@@ -81,6 +83,15 @@ void Publisher::push(std::vector<OutgoingMessage>& messages) {
             queue_.push_back(std::move(message));
     }
     messages.clear();
+    wake_.notify_one();
+}
+
+void Publisher::settle_pipes() {
+    {
+        std::lock_guard lock(mutex_);
+        settling_ = 50; // wake-ups of 1 ms: ZeroMQ's pipe termination takes a few commands
+        settle_now_ = true;
+    }
     wake_.notify_one();
 }
 
@@ -129,8 +140,16 @@ void Publisher::run() {
     for (;;) {
         {
             std::unique_lock lock(mutex_);
-            wake_.wait_for(lock, std::chrono::milliseconds(100),
-                           [this] { return !queue_.empty() || stopping_.load(); });
+            // Idle, ZeroMQ's commands are processed at each wake-up; right after a peer went,
+            // often, so that its pipe and the frames it held go at once.
+            const auto idle_wait = settling_ > 0 ? std::chrono::milliseconds(1)
+                                                 : std::chrono::milliseconds(100);
+            if (settling_ > 0)
+                --settling_;
+            wake_.wait_for(lock, idle_wait, [this] {
+                return !queue_.empty() || stopping_.load() || settle_now_;
+            });
+            settle_now_ = false;
             batch.swap(queue_);
         }
         if (batch.empty()) {

@@ -80,6 +80,8 @@ private:
     bool send(OutgoingMessage& message, bool may_wait);
     bool send_parts(OutgoingMessage& message, bool may_wait);
     void drain_subscriptions();
+    // A peer was cut or went: the thread processes ZeroMQ's commands often for a while.
+    void settle_pipes();
     void drain_subscriptions_now_and_then();
     void prepare(OutgoingMessage& message);
     void count_sent(const OutgoingMessage& message);
@@ -95,6 +97,8 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<OutgoingMessage> queue_;
+    int settling_ = 0;        // idle wake-ups left at 1 ms, under mutex_
+    bool settle_now_ = false; // a peer just went, under mutex_
     std::atomic<bool> stopping_{false};
     std::atomic<std::chrono::steady_clock::time_point> deadline_{};
     std::chrono::steady_clock::time_point last_drain_{};

@@ -181,7 +181,7 @@ def cut_link():
     link.close()
 
 
-@pytest.mark.parametrize("size", ["64B", "2MiB"])
+@pytest.mark.parametrize("size", SIZES)
 def test_a_subscriber_whose_host_vanished_is_cut_within_peer_timeout(start_daemon, tmp_path,
                                                                       cut_link, size):
     frame_shape, frames, rate = SIZES[size]

@@ -103,9 +103,13 @@ void PeerGuard::run() {
     auto next_check = Clock::now() + tick_;
     while (!stopping_.load()) {
         zmq::pollitem_t item{monitor_.handle(), 0, ZMQ_POLLIN, 0};
-        const auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       next_check - Clock::now()),
-                                   std::chrono::milliseconds(0));
+        auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 next_check - Clock::now()),
+                             std::chrono::milliseconds(0));
+        // Crowding is looked at every few milliseconds (a load of a counter): a stalled peer
+        // must not hold the reader for a whole tick before it is judged.
+        if (options_.crowded)
+            wait = std::min(wait, crowded_tick);
         try {
             zmq::poll(&item, 1, wait);
             if (item.revents & ZMQ_POLLIN)
@@ -115,7 +119,7 @@ void PeerGuard::run() {
                 return;
             spdlog::warn("{} connections: {}", options_.channel, error.what());
         }
-        if (Clock::now() >= next_check) {
+        if (Clock::now() >= next_check || (options_.crowded && options_.crowded())) {
             // While the budget is crowded, a stalled peer must go within a few milliseconds.
             const bool crowded = check_progress();
             next_check = Clock::now() + (crowded ? crowded_tick : tick_);
@@ -189,6 +193,8 @@ void PeerGuard::forget(int zmq_fd) {
     spdlog::debug("{}: {} disconnected", options_.channel, found->second.address);
     ::close(found->second.own_fd);
     peers_.erase(found);
+    if (options_.on_disconnect)
+        options_.on_disconnect();
 }
 
 bool PeerGuard::check_progress() {
@@ -254,6 +260,8 @@ void PeerGuard::cut_crowding(Clock::time_point now) {
 void PeerGuard::cut(Peer& peer, CutReason reason, const std::string& why) {
     peers::cut(peer.own_fd);
     peer.cut = true;
+    if (options_.on_disconnect)
+        options_.on_disconnect();
     cuts_[static_cast<std::size_t>(reason)].fetch_add(1);
     if (reason != CutReason::max_connections) {
         spdlog::warn("{}: disconnected {} ({}): it {}", options_.channel, peer.address,

@@ -47,6 +47,9 @@ struct GuardOptions {
     std::size_t max_connections = 1024; // per endpoint
     // True while the bytes held for sending crowd the budget (independent delivery only).
     std::function<bool()> crowded;
+    // Called after a cut and after each disconnection: the socket's own thread must process
+    // ZeroMQ's commands for the pipe to go and its messages to be freed.
+    std::function<void()> on_disconnect;
 };
 
 // One connected peer, as `peers` shows it.
