@@ -87,12 +87,16 @@ void FetchServer::run() {
             receive();
             close_idle_readers();
             now = Clock::now();
+            parked_ = 0;
             for (auto it = clients_.begin(); it != clients_.end();) {
                 auto& client = it->second;
                 bool alive = flush(client);
                 if (alive && client.output.empty() && !client.requests.empty() &&
-                    now >= client.requests.front().not_before && !held_back(client))
+                    now >= client.requests.front().not_before && !held_back(client) &&
+                    !still_parked(client.requests.front(), now))
                     alive = serve_turn(client) && flush(client);
+                if (alive && !client.requests.empty() && client.requests.front().parked)
+                    parked_ += client.requests.size() - client.refusals;
                 if (!alive) {
                     queued_ -= client.requests.size() - client.refusals;
                     it = clients_.erase(it);
@@ -109,6 +113,15 @@ void FetchServer::run() {
             spdlog::error("the fetch channel stopped: {}", error.what());
     }
     ended_.store(true);
+}
+
+bool FetchServer::still_parked(Request& request, Clock::time_point now) {
+    if (!request.parked_on || now >= request.deadline ||
+        request.parked_on->runs_ended.load() != request.runs_ended_then ||
+        request.parked_on->last_index.load() + 1 > static_cast<std::int64_t>(request.next))
+        return false;
+    request.not_before = std::min(now + long_poll_interval, request.deadline);
+    return true;
 }
 
 void FetchServer::receive() {
@@ -140,7 +153,7 @@ void FetchServer::receive() {
             auto fetch = proto::decode_fetch_request(body.data(), body.size());
             auto& client = clients_[identity];
             client.identity = identity;
-            if (queued_ >= max_fetch_requests ||
+            if (queued_ - std::min(parked_, queued_) >= max_fetch_requests ||
                 client.requests.size() - client.refusals >= max_fetch_requests_per_client) {
                 refuse(identity, fetch.id, "busy",
                        "too many fetches in progress (" + std::to_string(queued_) +
@@ -225,6 +238,8 @@ bool FetchServer::serve_turn(Client& client) {
         --client.refusals;
         return true;
     }
+    request.parked = false;
+    request.parked_on.reset();
     const auto finish = [&](const RunRecord* record, std::optional<std::uint64_t> frontier,
                             std::optional<proto::FetchError> error = std::nullopt) {
         close(client, request, record, frontier, std::move(error));
@@ -248,11 +263,15 @@ bool FetchServer::serve_turn(Client& client) {
     // started, one per run polled) until the frame at `from` is out.
     if (request.frames == 0 && !record->ended && record->counters &&
         request.next >= record->first_index) {
+        const auto runs_ended = record->counters->runs_ended.load();
         const auto published = record->counters->last_index.load() + 1;
         if (published <= static_cast<std::int64_t>(request.next)) {
-            if (Clock::now() < request.deadline)
+            if (Clock::now() < request.deadline) {
                 request.not_before = std::min(Clock::now() + long_poll_interval, request.deadline);
-            else
+                request.parked = true;
+                request.parked_on = record->counters;
+                request.runs_ended_then = runs_ended;
+            } else
                 finish(&*record, static_cast<std::uint64_t>(std::max<std::int64_t>(published, 0)));
             return true;
         }
@@ -265,9 +284,10 @@ bool FetchServer::serve_turn(Client& client) {
             // Wait only for the frame at `from`: frames already sent answer the request.
             const bool parked = request.frames == 0 && wanted > 0 && !record->ended &&
                                 Clock::now() < request.deadline;
-            if (parked)
+            if (parked) {
                 request.not_before = std::min(Clock::now() + long_poll_interval, request.deadline);
-            else
+                request.parked = true;
+            } else
                 finish(&*record, frontier);
             return true;
         }

@@ -6,8 +6,9 @@
 // taking turns between clients and leaving HDF5 to the watches in between; their payloads
 // count in a budget of their own (a quarter of max_inflight); a client that does not read
 // its answers holds about three turns' worth and is served again once it has read them. A
-// long poll (`wait`) parks its request and looks again every few milliseconds. Past the
-// limits below a request is answered `busy`.
+// long poll (`wait`) parks its request and looks again every few milliseconds (on a streaming
+// run, at its published count alone). Past the limits below a request is answered `busy`;
+// the requests of a connection whose first one is a parked long poll do not count.
 
 #include "fetch_reader.hpp"
 #include "inflight_budget.hpp"
@@ -85,6 +86,11 @@ private:
         std::uint64_t payload = 0;
         Clock::time_point deadline;   // of a long poll
         Clock::time_point not_before; // parked (a long poll, a full budget) until then
+        // A long poll waiting for a streaming run to publish the frame at `next`: looked at
+        // through the run's counters alone (an atomic load) until it has, or the run ended.
+        std::shared_ptr<const WatchCounters> parked_on;
+        std::uint64_t runs_ended_then = 0;
+        bool parked = false; // a long poll waiting: its client's requests are not `busy`'s
     };
     struct Client {
         std::string identity;
@@ -99,6 +105,9 @@ private:
     };
 
     void run();
+    // Whether the client's first request still waits on its run's live stream: true costs
+    // nothing but an atomic load, and leaves the request parked a little longer.
+    static bool still_parked(Request& request, Clock::time_point now);
     void receive();
     void refuse(const std::string& identity, const proto::Value& id, const std::string& code,
                 const std::string& message);
@@ -126,6 +135,7 @@ private:
     const std::chrono::milliseconds max_wait_;
     std::map<std::string, Client> clients_;
     std::size_t queued_ = 0;
+    std::size_t parked_ = 0; // of queued_, those of clients whose first request is a long poll
     std::list<std::unique_ptr<FetchReader>> readers_; // most recently used first
     std::vector<OutgoingMessage> built_;
     std::atomic<bool> stopping_{false};

@@ -363,6 +363,27 @@ def test_too_many_requests_from_one_client_are_answered_busy(start_daemon, tmp_p
         other.close()
 
 
+def test_parked_long_polls_do_not_make_other_clients_busy(start_daemon, tmp_path):
+    with slow_live_run(start_daemon, tmp_path) as (daemon, sub, run):
+        # 17 connections x 64 long polls far ahead: 1088, more than the 1024 in progress that
+        # make the daemon `busy`; parked on the live stream, they count for nothing.
+        pollers = [daemon.fetcher() for _ in range(17)]
+        for poller in pollers:
+            for _ in range(64):
+                poller.send(watch="slow", run=run, **{"from": 999}, count=1, wait=60.0)
+        # The first of each is parked once the fetch thread has looked at it; a new client is
+        # then answered, not `busy`, at once and again.
+        other = daemon.fetcher()
+        for _ in range(5):
+            got, closing = other.fetch(watch="slow", run=run, **{"from": 0}, count=1)
+            assert closing["ok"], closing
+            assert len(got) == 1
+        for poller in pollers:
+            assert not poller.socket.poll(0)  # still waiting, none refused
+            poller.close()
+        other.close()
+
+
 def open_paths(daemon):
     """What the daemon and its reader processes have open."""
     paths = []
