@@ -81,8 +81,9 @@ void FetchServer::run() {
                     wake = std::min(wake, client.requests.front().not_before);
             }
             zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+            // Rounded up: a wake-up less than a millisecond away must not spin in polls of 0.
             zmq::poll(&item, 1,
-                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::ceil<std::chrono::milliseconds>(
                           std::max(wake - now, Clock::duration::zero())));
             receive();
             close_idle_readers();

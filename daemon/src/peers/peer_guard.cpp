@@ -155,12 +155,14 @@ void PeerGuard::admit(int zmq_fd, const std::string& endpoint) {
     if (own_fd < 0)
         return;
     const auto port = endpoint_port(endpoint);
-    if (!read_progress(own_fd) || (port != 0 && local_port(own_fd) != port)) {
+    const auto transport = transport_of(own_fd);
+    if (!transport || (port != 0 && local_port(own_fd) != port)) {
         ::close(own_fd);
         return;
     }
     Peer peer;
     peer.own_fd = own_fd;
+    peer.transport = *transport;
     peer.address = peer_address(own_fd);
     peer.endpoint = endpoint;
     peer.since = peer.took = std::chrono::system_clock::now();
@@ -204,7 +206,7 @@ bool PeerGuard::check_progress() {
     for (auto& [zmq_fd, peer] : peers_) {
         if (peer.cut)
             continue;
-        const auto progress = read_progress(peer.own_fd);
+        const auto progress = read_progress(peer.own_fd, peer.transport);
         if (!progress) {
             if (!peer.unreadable)
                 spdlog::debug("{}: {}: its connection's state cannot be read", options_.channel,

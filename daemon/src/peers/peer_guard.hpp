@@ -87,6 +87,7 @@ private:
     using Clock = std::chrono::steady_clock;
     struct Peer {
         int own_fd = -1; // our duplicate of libzmq's descriptor
+        Transport transport = Transport::tcp;
         std::string address;
         std::string endpoint;
         std::chrono::system_clock::time_point since;

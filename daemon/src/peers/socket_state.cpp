@@ -7,6 +7,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <spdlog/fmt/fmt.h>
+
 #include <algorithm>
 #include <string>
 
@@ -30,16 +32,20 @@ bool is_stream_socket(int fd) {
 
 } // namespace
 
-std::optional<SocketProgress> read_progress(int fd) {
+std::optional<Transport> transport_of(int fd) {
     if (!is_stream_socket(fd))
         return std::nullopt;
+    const int family = socket_family(fd);
+    return family == AF_INET || family == AF_INET6 ? Transport::tcp : Transport::local;
+}
+
+std::optional<SocketProgress> read_progress(int fd, Transport transport) {
     SocketProgress progress;
     int queued = 0;
     if (ioctl(fd, SIOCOUTQ, &queued) != 0)
         return std::nullopt;
     progress.queued = static_cast<std::uint64_t>(std::max(queued, 0));
-    const int family = socket_family(fd);
-    if (family == AF_INET || family == AF_INET6) {
+    if (transport == Transport::tcp) {
         tcp_info info{};
         socklen_t length = sizeof info;
         // tcpi_bytes_acked came with Linux 4.1; an older kernel fills less, and reads 0.
@@ -59,12 +65,12 @@ std::string peer_address(int fd) {
     if (address.ss_family == AF_INET) {
         const auto& v4 = reinterpret_cast<const sockaddr_in&>(address);
         inet_ntop(AF_INET, &v4.sin_addr, text, sizeof text);
-        return std::string(text) + ":" + std::to_string(ntohs(v4.sin_port));
+        return fmt::format("{}:{}", text, ntohs(v4.sin_port));
     }
     if (address.ss_family == AF_INET6) {
         const auto& v6 = reinterpret_cast<const sockaddr_in6&>(address);
         inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof text);
-        return "[" + std::string(text) + "]:" + std::to_string(ntohs(v6.sin6_port));
+        return fmt::format("[{}]:{}", text, ntohs(v6.sin6_port));
     }
     if (address.ss_family == AF_UNIX)
         return "local";

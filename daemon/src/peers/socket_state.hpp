@@ -17,8 +17,13 @@ struct SocketProgress {
     std::optional<std::uint64_t> acknowledged;
 };
 
-// nullopt when `fd` is no longer a socket (closed under us, or reused for something else).
-std::optional<SocketProgress> read_progress(int fd);
+enum class Transport { tcp, local };
+// What kind of connection `fd` is; nullopt when it is not a stream socket at all (closed
+// under us, or reused for something else).
+std::optional<Transport> transport_of(int fd);
+
+// Two system calls, for a socket transport_of() has vouched for; nullopt if they fail.
+std::optional<SocketProgress> read_progress(int fd, Transport transport);
 
 // "192.0.2.7:40112", "[::1]:40112", "local" for a Unix socket; "unknown" if it cannot be read.
 std::string peer_address(int fd);
