@@ -51,10 +51,11 @@ def wait_for(condition, what, timeout=60, daemon=None):
     return value
 
 
-def start_stalled(daemon):
+def start_stalled(daemon, *extra):
     """A subscriber process, connected and subscribed; returns it and its address."""
     before = publish_peers(daemon)
-    process = subprocess.Popen(["/usr/bin/python3", str(STALLED), daemon.publish_endpoint],
+    process = subprocess.Popen(["/usr/bin/python3", str(STALLED), daemon.publish_endpoint,
+                                *map(str, extra)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "ready", process.stderr.read()
     (address,) = wait_for(lambda: publish_peers(daemon) - before, "the new subscriber")
@@ -125,6 +126,37 @@ def test_a_stopped_subscriber_is_cut_and_the_other_gets_its_frames(start_daemon,
     finally:
         stalled.kill()
         stalled.wait()
+
+
+def test_independent_a_lagging_subscriber_is_cut_and_the_other_gets_every_frame(start_daemon,
+                                                                                tmp_path):
+    """A subscriber that takes a message every 0.1 s (80 MB/s of 8 MiB frames, pausing with
+    its buffers full) beside one that keeps up, a complete file read as fast as the daemon
+    can: the lagging one's queue would hold the budget, so it goes once it has taken nothing
+    for 50 ms while the other took bytes, and the other gets every frame."""
+    frames = 60
+    path = tmp_path / "scan.h5"
+    run_sim(path, "--scan-shape", frames, "--frame-shape", "2048x2048", "--dtype", "u2",
+            "--fixed")
+    daemon = start_daemon(delivery="independent", peer_timeout="10s", max_inflight="64MiB",
+                          fetch="tcp://127.0.0.1:*", allowed_roots=[str(tmp_path)])
+    sub = daemon.subscriber("det/")
+    sub.wait_ready()
+    lagging, address = start_stalled(daemon, 0.1)
+    try:
+        assert daemon.request("start", watch=watch_spec("det", path, finished="/entry/finished",
+                                                        timeout="60s"))["ok"]
+        start, *received, end = sub.run("det", timeout=90)
+        assert [m.header["seq"] for m in received] == list(range(1, frames + 1))
+        wait_for(lambda: daemon.request("list")["peers_cut"] >= 1, "the lagging one's cut",
+                 daemon=daemon)
+        assert re.search(rf"warning publish: disconnected {re.escape(address)} \(\S+\): it "
+                         r"took none of the \d+ bytes waiting for it for [\d.]+ s while another "
+                         r"took bytes and its queue crowded max_inflight", daemon.log()), \
+            daemon.log()[-3000:]
+    finally:
+        lagging.kill()
+        lagging.wait()
 
 
 class CutLink:
