@@ -58,6 +58,9 @@ cat_pid=$!
 pids+=($cat_pid)
 sleep 1  # let the subscription reach the daemon before the scan starts
 
+echo "== swmrctl peers: who is connected (swmrcat here), the bytes waiting for each"
+"$swmrctl" -c "$control" peers
+
 echo "== swmr-sim: a 3x4 grid scan of 6x8 uint16 frames at 20 Hz"
 "$sim" --file "$work/scan-001.h5" --scan-shape 3x4 --frame-shape 6x8 --dtype u2 --rate 20 &
 pids+=($!)
