@@ -32,7 +32,7 @@ FetchServer::FetchServer(zmq::context_t& context, const std::string& endpoint,
                          std::chrono::milliseconds peer_timeout, std::uint64_t max_message,
                          std::chrono::milliseconds max_wait, std::size_t max_connections)
     : socket_(context, zmq::socket_type::router),
-      guard_(context, socket_, {"fetch", peer_timeout, max_connections, {}, {}}), runs_(runs),
+      guard_(context, socket_, {"fetch", peer_timeout, max_connections, {}, {}, {}}), runs_(runs),
       budget_(budget),
       turn_bytes_(std::max<std::uint64_t>(1, std::min(turn_bytes, budget.limit() / 8))),
       max_message_(max_message), max_wait_(max_wait) {

@@ -29,6 +29,24 @@ void InflightBudget::release(std::uint64_t bytes) {
     released_.notify_all();
 }
 
+void InflightBudget::start_waiting() {
+    if (waiters_++ == 0)
+        waiting_since_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                             std::memory_order_relaxed);
+}
+
+void InflightBudget::stop_waiting() {
+    if (--waiters_ == 0)
+        waiting_since_.store(0, std::memory_order_relaxed);
+}
+
+std::optional<std::chrono::steady_clock::time_point> InflightBudget::waiting_since() const noexcept {
+    const auto since = waiting_since_.load(std::memory_order_relaxed);
+    if (since == 0)
+        return std::nullopt;
+    return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(since));
+}
+
 void InflightBudget::wake_all() {
     { std::lock_guard lock(mutex_); }
     released_.notify_all();

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 
 namespace swmrd::daemon {
 
@@ -35,17 +36,26 @@ public:
     // The largest amount ever held at once, for status and benchmarks.
     std::uint64_t peak() const noexcept { return peak_.load(std::memory_order_relaxed); }
 
+    // Since when some reader has been waiting for room without a break (nullopt while none
+    // waits): the sign that the bytes held are holding the readers back.
+    std::optional<std::chrono::steady_clock::time_point> waiting_since() const noexcept;
+
     // Wakes every waiter so it can re-check its cancellation.
     void wake_all();
 
 private:
     bool fits(std::uint64_t bytes) const noexcept;
+    // Both with mutex_ held.
+    void start_waiting();
+    void stop_waiting();
 
     const std::uint64_t limit_;
     std::atomic<std::uint64_t> held_{0};
     std::atomic<std::uint64_t> peak_{0};
     std::mutex mutex_;
     std::condition_variable released_;
+    int waiters_ = 0;                           // guarded by mutex_
+    std::atomic<std::int64_t> waiting_since_{0}; // steady_clock nanoseconds; 0: none waits
 };
 
 // Bytes acquired for a batch and not yet handed over to the blocks and messages that will
@@ -73,13 +83,22 @@ template <class Cancelled>
 bool InflightBudget::acquire(std::uint64_t bytes, Cancelled cancelled,
                              std::chrono::steady_clock::time_point deadline) {
     std::unique_lock lock(mutex_);
+    bool waiting = false;
+    const auto result = [&](bool acquired) {
+        if (waiting)
+            stop_waiting();
+        return acquired;
+    };
     for (;;) {
         if (cancelled())
-            return false;
+            return result(false);
         if (try_acquire(bytes))
-            return true;
+            return result(true);
         if (std::chrono::steady_clock::now() >= deadline)
-            return false;
+            return result(false);
+        if (!waiting)
+            start_waiting();
+        waiting = true;
         // The timeout only guards against a cancellation whose wake was missed.
         released_.wait_for(lock, std::chrono::milliseconds(50));
     }

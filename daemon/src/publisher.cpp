@@ -29,11 +29,18 @@ Publisher::Publisher(zmq::context_t& context, const std::vector<std::string>& en
     : socket_(context, zmq::socket_type::xpub), delivery_(delivery), budget_(budget),
       guard_(context, socket_,
              {"publish", peer_timeout, max_connections,
-              // Independent delivery: a stalled pipe must not make the reader wait for the
-              // others; half the budget held is the sign that one might.
+              // Independent delivery: no pipe may make the reader wait for the others; half
+              // the budget held is the sign that one might, a reader waiting the proof.
               delivery == Delivery::independent
-                  ? std::function<bool()>([&budget] { return budget.held() >= budget.limit() / 2; })
+                  ? std::function<bool()>([&budget] {
+                        return budget.held() >= budget.limit() / 2 ||
+                               budget.waiting_since().has_value();
+                    })
                   : std::function<bool()>(),
+              delivery == Delivery::independent
+                  ? std::function<std::optional<std::chrono::steady_clock::time_point>()>(
+                        [&budget] { return budget.waiting_since(); })
+                  : nullptr,
               [this] { settle_pipes(); }}) {
     if (delivery != Delivery::independent)
         socket_.set(zmq::sockopt::xpub_nodrop, 1);

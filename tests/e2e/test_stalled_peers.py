@@ -17,7 +17,7 @@ import msgpack
 import pytest
 import zmq
 
-from harness import finish, run_sim, watch_spec
+from harness import Message, finish, run_sim, watch_spec
 
 pytestmark = pytest.mark.heavy
 
@@ -32,8 +32,17 @@ SIZES = {
     "2MiB": ("1024x1024", 90, 15),
     "8MiB": ("2048x2048", 30, 5),
 }
-CUT = re.compile(r"^(\S+ \S+) warning publish: disconnected (\S+) \(\S+\): it took none of the "
-                 r"(\d+) bytes waiting for it for ([\d.]+) s", re.M)
+# A cut at peer_timeout (reason stalled), or in independent delivery sooner (reason share):
+# (log time, address, bytes waiting, seconds they waited).
+CUT = re.compile(r"^(\S+ \S+) warning publish: disconnected (\S+) \(\S+\): it (?:took none of the "
+                 r"(\d+) bytes waiting for it for ([\d.]+) s|had bytes waiting for it for "
+                 r"([\d.]+) s \((\d+) in the kernel's queue\))", re.M)
+
+
+def cuts_of(daemon, address):
+    return [(stamp, int(waiting or waiting_share), float(idle or idle_share))
+            for stamp, who, waiting, idle, idle_share, waiting_share in CUT.findall(daemon.log())
+            if who == address]
 
 
 def publish_peers(daemon):
@@ -111,38 +120,48 @@ def test_a_stopped_subscriber_is_cut_and_the_other_gets_its_frames(start_daemon,
                           "the stopped subscriber to be cut", daemon=daemon)
         assert address not in publish_peers(daemon)
         assert listed["subscribers"] == 1
-        cuts = [c for c in CUT.findall(daemon.log()) if c[1] == address]
+        cuts = cuts_of(daemon, address)
         assert len(cuts) == 1, daemon.log()[-3000:]
-        stamp, _, waiting, idle = cuts[0]
-        assert int(waiting) > 0
+        stamp, waiting, idle = cuts[0]
+        assert waiting > 0
         # Never before the stall had lasted its limit; in independent delivery, a stall
         # crowding the budget goes sooner (reason `share`), otherwise at peer_timeout.
         if "crowded max_inflight" in daemon.log():
-            # Cut while the other took bytes, after 50 ms at least without progress.
-            assert delivery == "independent" and float(idle) >= 0.05
+            # Cut once the reader had waited while the other had nothing left to take,
+            # after 20 ms at least with bytes waiting for the stopped one.
+            assert delivery == "independent" and idle >= 0.02
         else:
-            assert PEER_TIMEOUT_S <= float(idle) <= PEER_TIMEOUT_S + SLACK_S
+            assert PEER_TIMEOUT_S <= idle <= PEER_TIMEOUT_S + SLACK_S
             assert log_time(stamp) >= stopped_at + PEER_TIMEOUT_S - 0.01
     finally:
         stalled.kill()
         stalled.wait()
 
 
+# (frame shape of u2, frames, seconds the lagging subscriber sleeps after each message)
+LAGGING = {
+    # 80 MB/s, pausing about 0.1 s at a time with its buffers full
+    "8MiB-pausing": ("2048x2048", 60, 0.1),
+    # 200 MB/s and never idle for long: a message every 10 ms, its socket read all along
+    "2MiB-steady": ("1024x1024", 200, 0.01),
+}
+
+
+@pytest.mark.parametrize("case", LAGGING)
 def test_independent_a_lagging_subscriber_is_cut_and_the_other_gets_every_frame(start_daemon,
-                                                                                tmp_path):
-    """A subscriber that takes a message every 0.1 s (80 MB/s of 8 MiB frames, pausing with
-    its buffers full) beside one that keeps up, a complete file read as fast as the daemon
-    can: the lagging one's queue would hold the budget, so it goes once it has taken nothing
-    for 50 ms while the other took bytes, and the other gets every frame."""
-    frames = 60
+                                                                                tmp_path, case):
+    """A subscriber that lags (slower than the daemon reads a complete file, at any pace)
+    beside one that keeps up: the lagging one's queue would hold the budget, and the reader
+    with it, so once the reader has waited while the other had nothing left to take, the
+    lagging one goes, and the other gets every frame."""
+    shape, frames, lag = LAGGING[case]
     path = tmp_path / "scan.h5"
-    run_sim(path, "--scan-shape", frames, "--frame-shape", "2048x2048", "--dtype", "u2",
-            "--fixed")
+    run_sim(path, "--scan-shape", frames, "--frame-shape", shape, "--dtype", "u2", "--fixed")
     daemon = start_daemon(delivery="independent", peer_timeout="10s", max_inflight="64MiB",
                           fetch="tcp://127.0.0.1:*", allowed_roots=[str(tmp_path)])
     sub = daemon.subscriber("det/")
     sub.wait_ready()
-    lagging, address = start_stalled(daemon, 0.1)
+    lagging, address = start_stalled(daemon, lag)
     try:
         assert daemon.request("start", watch=watch_spec("det", path, finished="/entry/finished",
                                                         timeout="60s"))["ok"]
@@ -151,12 +170,56 @@ def test_independent_a_lagging_subscriber_is_cut_and_the_other_gets_every_frame(
         wait_for(lambda: daemon.request("list")["peers_cut"] >= 1, "the lagging one's cut",
                  daemon=daemon)
         assert re.search(rf"warning publish: disconnected {re.escape(address)} \(\S+\): it "
-                         r"took none of the \d+ bytes waiting for it for [\d.]+ s while another "
-                         r"took bytes and its queue crowded max_inflight", daemon.log()), \
+                         r"had bytes waiting for it for [\d.]+ s \(\d+ in the kernel's queue\) "
+                         r"while \S+ had taken all it was sent and a reader waited [\d.]+ s for "
+                         r"room: its queue crowded max_inflight", daemon.log()), \
             daemon.log()[-3000:]
     finally:
         lagging.kill()
         lagging.wait()
+
+
+def test_independent_a_slow_subscriber_that_holds_nobody_back_is_not_cut(start_daemon,
+                                                                         tmp_path):
+    """The share cut is for the others' sake only: a subscriber slower than the reader (a
+    message every 10 ms, its socket read all along), beside one that takes nothing (it
+    subscribed to another watch), makes the reader wait but holds nobody back, so it stays
+    connected and gets every frame."""
+    frames = 100
+    path = tmp_path / "scan.h5"
+    run_sim(path, "--scan-shape", frames, "--frame-shape", "1024x1024", "--dtype", "u2",
+            "--fixed")
+    daemon = start_daemon(delivery="independent", peer_timeout="10s", max_inflight="64MiB",
+                          fetch="tcp://127.0.0.1:*", allowed_roots=[str(tmp_path)])
+    idle = daemon.subscriber("elsewhere/")
+    idle.wait_ready()
+    slow = zmq.Context.instance().socket(zmq.SUB)
+    slow.setsockopt(zmq.RCVHWM, 4)  # its own queue short: the daemon's holds the rest
+    slow.setsockopt(zmq.LINGER, 0)
+    slow.connect(daemon.publish_endpoint)
+    for topic in (b"det/", b"_daemon/"):
+        slow.setsockopt(zmq.SUBSCRIBE, topic)
+    try:
+        while b"heartbeat" not in slow.recv_multipart()[0]:
+            pass
+        assert daemon.request("start", watch=watch_spec("det", path, finished="/entry/finished",
+                                                        timeout="60s"))["ok"]
+        seqs = []
+        deadline = time.monotonic() + 90
+        while True:
+            assert time.monotonic() < deadline, f"no end within 90 s; the frames: {seqs}"
+            assert slow.poll(30000), f"nothing for 30 s after seq {seqs[-1:]}"
+            message = Message(slow.recv_multipart(copy=False))
+            if message.kind == "frame":
+                seqs.append(message.header["seq"])
+                time.sleep(0.01)
+            elif message.kind == "end":
+                break
+        assert seqs == list(range(1, frames + 1))
+        listed = daemon.request("list")
+        assert listed["peers_cut"] == 0 and listed["subscribers"] == 2, daemon.log()[-3000:]
+    finally:
+        slow.close()
 
 
 class CutLink:
@@ -245,10 +308,10 @@ def test_a_subscriber_whose_host_vanished_is_cut_within_peer_timeout(start_daemo
         # Held back in lossless until the cut, then every frame.
         assert [m.header["seq"] for m in received] == list(range(1, frames + 1))
         wait_for(lambda: daemon.request("list")["peers_cut"] >= 1, "the vanished host's cut")
-        cuts = [c for c in CUT.findall(daemon.log()) if c[1] == address]
+        cuts = cuts_of(daemon, address)
         assert len(cuts) == 1, daemon.log()[-3000:]
-        stamp, _, waiting, idle = cuts[0]
-        assert PEER_TIMEOUT_S <= float(idle) <= PEER_TIMEOUT_S + SLACK_S
+        stamp, waiting, idle = cuts[0]
+        assert PEER_TIMEOUT_S <= idle <= PEER_TIMEOUT_S + SLACK_S
         assert log_time(stamp) >= cut_at + PEER_TIMEOUT_S - 0.01
     finally:
         remote.kill()

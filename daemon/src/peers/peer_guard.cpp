@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 
@@ -23,6 +24,11 @@ std::string seconds_text(std::chrono::steady_clock::duration duration) {
 
 // How often peers are looked at while the budget is crowded.
 constexpr std::chrono::milliseconds crowded_tick{5};
+// A queue looked at less often than this has no known history.
+constexpr std::chrono::milliseconds continuous_looks{4 * crowded_tick};
+// A peer that took this much lately was consuming a stream, not idling on heartbeats.
+constexpr double consuming_bytes = 64 * 1024;
+constexpr std::chrono::milliseconds recent{250};
 
 } // namespace
 
@@ -44,9 +50,10 @@ PeerGuard::PeerGuard(zmq::context_t& context, zmq::socket_t& guarded, GuardOptio
       // small part of it.
       tick_(std::clamp(options_.peer_timeout / 10, std::chrono::milliseconds(10),
                        std::chrono::milliseconds(100))),
-      // A stalled subscriber crowding the budget goes sooner than peer_timeout: a peer that
-      // keeps up acknowledges bytes every few microseconds while it is sent any.
-      crowded_patience_(std::min(options_.peer_timeout, std::chrono::milliseconds(50))) {
+      // A queue holding the others back goes far sooner than peer_timeout: a reader waiting
+      // and a peer with nothing left to take, both for 20 ms, are not a passing moment (a
+      // peer that keeps up takes bytes every few microseconds while it is sent any).
+      crowded_patience_(std::min(options_.peer_timeout, std::chrono::milliseconds(20))) {
     static std::atomic<int> instances{0};
     const auto endpoint = "inproc://swmrd-peers-" + std::to_string(instances++);
     if (zmq_socket_monitor(guarded.handle(), endpoint.c_str(),
@@ -216,10 +223,10 @@ bool PeerGuard::check_progress() {
         }
         const bool took = progress->acknowledged ? *progress->acknowledged != peer.last.acknowledged
                                                  : progress->queued < peer.last.queued;
-        if (took) {
+        if (took)
             peer.took = std::chrono::system_clock::now();
-            peer.took_at = now;
-        }
+        if (crowded)
+            note_queue(peer, *progress, now);
         if (took || progress->queued == 0)
             peer.idle_since = now;
         peer.last = *progress;
@@ -240,23 +247,54 @@ bool PeerGuard::check_progress() {
     return crowded;
 }
 
-// Independent delivery, the budget half held: a peer that took nothing for a moment while
-// another took bytes is what holds the reader, so it goes now, not at peer_timeout. (When
-// none takes anything, cutting one frees no one: peer_timeout judges them.)
+void PeerGuard::note_queue(Peer& peer, const SocketProgress& progress, Clock::time_point now) {
+    double taken = 0.0;
+    if (progress.acknowledged && peer.last.acknowledged)
+        taken = static_cast<double>(*progress.acknowledged - *peer.last.acknowledged);
+    else if (!progress.acknowledged && progress.queued < peer.last.queued)
+        taken = static_cast<double>(peer.last.queued - progress.queued);
+    const double elapsed = std::chrono::duration<double>(now - peer.looked_at).count();
+    peer.recent_bytes = peer.recent_bytes *
+                            std::exp(-elapsed / std::chrono::duration<double>(recent).count()) +
+                        taken;
+    const bool waiting = progress.queued > 0;
+    if (waiting != peer.waiting || now - peer.looked_at > continuous_looks)
+        peer.waiting_changed = now;
+    peer.waiting = waiting;
+    peer.looked_at = now;
+}
+
+// Independent delivery. A reader that has waited for room for a while, while a peer that
+// was consuming the stream has had nothing left to take, is held back by bytes that other
+// peers' pipes hold: the one that has had bytes waiting the longest (a stalled peer, or one
+// lagging behind at any pace) goes, and its pipe's frames with it. When every peer has bytes
+// waiting, the readers wait for all of them alike and nobody is held back by another: none
+// goes (peer_timeout still judges the stalled).
 void PeerGuard::cut_crowding(Clock::time_point now) {
-    const bool someone_takes = std::any_of(peers_.begin(), peers_.end(), [&](const auto& entry) {
-        return !entry.second.cut && now - entry.second.took_at < crowded_patience_;
-    });
-    if (!someone_takes)
+    const auto waiting_since =
+        options_.reader_waiting_since ? options_.reader_waiting_since() : std::nullopt;
+    if (!waiting_since || now - *waiting_since < crowded_patience_ ||
+        now - last_share_cut_ < crowded_patience_)
         return;
+    const Peer* held_back = nullptr;
+    Peer* culprit = nullptr;
     for (auto& [zmq_fd, peer] : peers_) {
-        const auto idle = now - peer.idle_since;
-        if (!peer.cut && idle >= crowded_patience_)
-            cut(peer, CutReason::share,
-                fmt::format("took none of the {} bytes waiting for it for {} while another "
-                            "took bytes and its queue crowded max_inflight",
-                            peer.last.queued, seconds_text(idle)));
+        if (peer.cut || now - peer.waiting_changed < crowded_patience_)
+            continue;
+        if (!peer.waiting && peer.recent_bytes >= consuming_bytes)
+            held_back = &peer;
+        if (peer.waiting && (!culprit || peer.waiting_changed < culprit->waiting_changed))
+            culprit = &peer;
     }
+    if (!held_back || !culprit)
+        return;
+    last_share_cut_ = now;
+    cut(*culprit, CutReason::share,
+        fmt::format("had bytes waiting for it for {} ({} in the kernel's queue) while {} had "
+                    "taken all it was sent and a reader waited {} for room: its queue crowded "
+                    "max_inflight",
+                    seconds_text(now - culprit->waiting_changed), culprit->last.queued,
+                    held_back->address, seconds_text(now - *waiting_since)));
 }
 
 void PeerGuard::cut(Peer& peer, CutReason reason, const std::string& why) {

@@ -5,9 +5,10 @@
 // - a peer that the daemon has bytes waiting for and that acknowledges none of them for
 //   `peer_timeout` (a stopped process, a host gone without closing its connection, a reader
 //   stuck mid-message) is cut: reason `stalled`;
-// - in independent delivery, while the bytes held for sending crowd the budget, such a peer
-//   is cut after 50 ms if another peer is taking bytes meanwhile: its pipe must not make the
-//   reader wait for the others: reason `share`;
+// - in independent delivery, once a reader has waited 20 ms for room in the budget while a
+//   peer that was taking bytes has had nothing left to take, the peer that has had bytes
+//   waiting for it the longest is cut: its pipe holds the budget, and with it the others:
+//   reason `share`;
 // - a connection past `max_connections` on its endpoint is closed at once: reason
 //   `max_connections`.
 //
@@ -45,8 +46,11 @@ struct GuardOptions {
     std::string channel; // "publish" or "fetch": in logs, `peers` and /metrics
     std::chrono::milliseconds peer_timeout{10000};
     std::size_t max_connections = 1024; // per endpoint
-    // True while the bytes held for sending crowd the budget (independent delivery only).
+    // Independent delivery only. True while the bytes held for sending crowd the budget:
+    // peers are then looked at every few milliseconds.
     std::function<bool()> crowded;
+    // Since when a reader has been waiting for room in the budget; nullopt while none waits.
+    std::function<std::optional<std::chrono::steady_clock::time_point>()> reader_waiting_since;
     // Called after a cut and after each disconnection: the socket's own thread must process
     // ZeroMQ's commands for the pipe to go and its messages to be freed.
     std::function<void()> on_disconnect;
@@ -93,8 +97,13 @@ private:
         std::chrono::system_clock::time_point since;
         std::chrono::system_clock::time_point took; // last progress, for `peers`
         Clock::time_point idle_since;               // bytes waiting and none taken since
-        Clock::time_point took_at;                  // when it last took bytes
         SocketProgress last;
+        // Looked at closely while the budget is crowded: whether bytes wait for it, since
+        // when without a break, and the bytes it took lately (decaying over 250 ms).
+        bool waiting = false;
+        Clock::time_point waiting_changed;
+        Clock::time_point looked_at;
+        double recent_bytes = 0.0;
         bool cut = false;
         bool said_idle = false;  // its stall is in the log
         bool unreadable = false; // its socket's state could not be read
@@ -106,6 +115,7 @@ private:
     void forget(int zmq_fd);
     // True while the budget is crowded (independent delivery).
     bool check_progress();
+    void note_queue(Peer& peer, const SocketProgress& progress, Clock::time_point now);
     void cut_crowding(Clock::time_point now);
     void cut(Peer& peer, CutReason reason, const std::string& why);
 
@@ -118,6 +128,7 @@ private:
     std::atomic<std::uint64_t> accepted_{0};
     std::atomic<std::uint64_t> disconnected_{0};
     std::array<std::atomic<std::uint64_t>, cut_reason_count> cuts_{};
+    Clock::time_point last_share_cut_{};
     Clock::time_point last_refusal_log_{};
     std::uint64_t refusals_unlogged_ = 0;
     std::atomic<bool> stopping_{false};
