@@ -14,7 +14,7 @@ packages=(
     libhdf5-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libspdlog-dev libyaml-cpp-dev
     libsystemd-dev
     # HTTP endpoint, metrics, JSON and the command lines
-    libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev libcli11-dev
+    libmicrohttpd-dev prometheus-cpp-dev nlohmann-json3-dev libcli11-dev
     # HDF5 filter plugins (LZ4, BZip2; Blosc; Bitshuffle, as Eiger and Jungfrau files use)
     hdf5-filter-plugin hdf5-filter-plugin-blosc-serial bitshuffle
     # tests

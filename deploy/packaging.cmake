@@ -57,7 +57,7 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "file:///usr/share/doc/swmrd")
 # daemon needs to read compressed data (LZ4, BZip2; Blosc).
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "libhdf5-103-1, libzmq5, libyaml-cpp0.7, libspdlog1.10, libfmt9, libsystemd0, \
-libcpp-httplib0.11, libprometheus-cpp-core1.0, libstdc++6, libgcc-s1, libc6, \
+libmicrohttpd12, libprometheus-cpp-core1.0, libstdc++6, libgcc-s1, libc6, \
 hdf5-filter-plugin, hdf5-filter-plugin-blosc-serial")
 # Bitshuffle's HDF5 plugin decodes Eiger, Jungfrau and odin-data frames for raw reads.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS

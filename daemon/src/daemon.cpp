@@ -215,6 +215,7 @@ void Daemon::start_http() {
         [this] { return figures(); },
         runs_,
         latest_share(config_),
+        config_.max_connections,
     };
     http_ = std::make_unique<HttpServer>(*config_.http, std::move(access));
     spdlog::info("http on {}: metrics at /metrics, the live view at http://{}/",

@@ -39,6 +39,10 @@ DaemonFigures Daemon::figures() const {
             figures.peers_cut.push_back({guard->channel(),
                                          peers::name_of(static_cast<peers::CutReason>(reason)),
                                          guard->cuts(static_cast<peers::CutReason>(reason))});
+    if (http_) {
+        figures.http = http_->figures();
+        figures.peers_cut.push_back({"http", "max_connections", figures.http.refused});
+    }
     figures.live_budget = {budget_.held(), budget_.limit()};
     figures.fetch_budget = {fetch_budget_.held(), fetch_budget_.limit()};
     figures.fetch_enabled = fetch_ != nullptr;

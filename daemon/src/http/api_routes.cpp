@@ -4,21 +4,19 @@
 
 #include <swmrd/proto/control.hpp>
 
-#include <httplib.h>
-
 namespace swmrd::daemon {
 
 namespace {
 
 constexpr const char* json_type = "application/json";
 
-void send_json(httplib::Response& response, int status, const nlohmann::json& body) {
+void send_json(HttpResponse& response, int status, const nlohmann::json& body) {
     response.status = status;
     response.set_content(body.dump(), json_type);
 }
 
 // Errors have the control channel's shape: {ok: false, error: {code, message}}.
-void send_error(httplib::Response& response, int status, const std::string& code,
+void send_error(HttpResponse& response, int status, const std::string& code,
                 const std::string& message) {
     send_json(response, status, {{"ok", false}, {"error", {{"code", code}, {"message", message}}}});
 }
@@ -35,7 +33,7 @@ int status_of(const std::string& code) {
 
 // The control channel's own reply to `request`, as JSON: the same map, key for key.
 void answer_as_control(DaemonAccess& access, const proto::ControlRequest& request,
-                       httplib::Response& response) {
+                       HttpResponse& response) {
     auto encoded = proto::encode_request(request);
     auto control = access.control;
     auto reply = access.calls.call<std::string>([control, encoded] { return control(encoded); },
@@ -81,20 +79,20 @@ nlohmann::json overview_of(const DaemonFigures& figures) {
 // The most values a latest frame is sent with as JSON (about 20 MB of text).
 constexpr std::size_t max_json_values = 1u << 20;
 
-bool wants_binary(const httplib::Request& request) {
-    if (request.has_param("format"))
-        return request.get_param_value("format") == "binary";
-    return request.get_header_value("Accept").find("application/octet-stream") != std::string::npos;
+bool wants_binary(const HttpRequest& request) {
+    if (auto format = request.param("format"))
+        return *format == "binary";
+    return request.header("accept").find("application/octet-stream") != std::string::npos;
 }
 
-void answer_latest(LatestFrames& latest, const httplib::Request& request,
-                   httplib::Response& response) {
-    const auto watch = request.matches[1].str();
-    if (!request.has_param("dataset"))
+void answer_latest(LatestFrames& latest, const HttpRequest& request,
+                   HttpResponse& response) {
+    const auto& watch = request.captured;
+    const auto dataset = request.param("dataset");
+    if (!dataset)
         return send_error(response, 400, "bad_request",
                           "name the dataset: ?dataset=/entry/data/data");
-    if (request.has_param("format") && request.get_param_value("format") != "binary" &&
-        request.get_param_value("format") != "json")
+    if (auto format = request.param("format"); format && *format != "binary" && *format != "json")
         return send_error(response, 400, "bad_request", "format is json or binary");
     try {
         if (request.method == "HEAD") { // the headers GET would give, without the read
@@ -103,7 +101,7 @@ void answer_latest(LatestFrames& latest, const httplib::Request& request,
             response.status = 200;
             return;
         }
-        auto frame = latest.read(watch, request.get_param_value("dataset"));
+        auto frame = latest.read(watch, *dataset);
         if (wants_binary(request)) {
             response.set_header("X-Swmrd-Metadata", frame.metadata.dump());
             response.set_header("X-Swmrd-Dtype", frame.metadata["dtype"].get<std::string>());
@@ -112,14 +110,8 @@ void answer_latest(LatestFrames& latest, const httplib::Request& request,
                                 std::to_string(frame.metadata["index"].get<std::int64_t>()));
             response.set_header("Cache-Control", "no-store");
             // Written from the copy kept for the watch, which this holds: no copy per request.
-            const auto size = frame.values->size();
-            response.set_content_provider(
-                size, "application/octet-stream",
-                [values = frame.values](std::size_t offset, std::size_t length,
-                                        httplib::DataSink& sink) {
-                    return sink.write(values->data() + offset,
-                                      std::min(length, values->size() - offset));
-                });
+            response.content_type = "application/octet-stream";
+            response.body = frame.values;
             return;
         }
         // As JSON, a value costs tens of bytes: a large frame goes in binary only.
@@ -149,26 +141,25 @@ void answer_latest(LatestFrames& latest, const httplib::Request& request,
 
 } // namespace
 
-void add_api_routes(httplib::Server& server, DaemonAccess& access, LatestFrames& latest) {
-    server.Get("/api/v1/watches", [&access](const httplib::Request&, httplib::Response& response) {
+void add_api_routes(HttpRoutes& routes, DaemonAccess& access, LatestFrames& latest) {
+    routes.get("/api/v1/watches", [&access](const HttpRequest&, HttpResponse& response) {
         answer_as_control(access, proto::ListRequest{}, response);
     });
-    server.Get(R"(/api/v1/watches/([^/]+))", [&access](const httplib::Request& request,
-                                                       httplib::Response& response) {
-        answer_as_control(access, proto::StatusRequest{request.matches[1].str()}, response);
+    routes.get("/api/v1/watches/{}", [&access](const HttpRequest& request, HttpResponse& response) {
+        answer_as_control(access, proto::StatusRequest{request.captured}, response);
     });
-    server.Get(R"(/api/v1/watches/([^/]+)/runs)", [&access](const httplib::Request& request,
-                                                            httplib::Response& response) {
-        answer_as_control(access, proto::RunsRequest{request.matches[1].str()}, response);
-    });
-    server.Get("/api/v1/peers", [&access](const httplib::Request&, httplib::Response& response) {
+    routes.get("/api/v1/watches/{}/runs",
+               [&access](const HttpRequest& request, HttpResponse& response) {
+                   answer_as_control(access, proto::RunsRequest{request.captured}, response);
+               });
+    routes.get("/api/v1/peers", [&access](const HttpRequest&, HttpResponse& response) {
         answer_as_control(access, proto::PeersRequest{}, response);
     });
-    server.Get(R"(/api/v1/watches/([^/]+)/latest)",
-               [&latest](const httplib::Request& request, httplib::Response& response) {
+    routes.get("/api/v1/watches/{}/latest",
+               [&latest](const HttpRequest& request, HttpResponse& response) {
                    answer_latest(latest, request, response);
                });
-    server.Get("/api/v1/overview", [&access](const httplib::Request&, httplib::Response& response) {
+    routes.get("/api/v1/overview", [&access](const HttpRequest&, HttpResponse& response) {
         auto figures = access.calls.call<DaemonFigures>(access.figures, control_loop_patience);
         if (!figures)
             return send_error(response, 503, "unavailable",

@@ -6,15 +6,11 @@
 
 #include <chrono>
 
-namespace httplib {
-class Server;
-}
-
 namespace swmrd::daemon {
 
 // How long an HTTP request waits for the control loop before answering 503.
 inline constexpr std::chrono::milliseconds control_loop_patience{2000};
 
-void add_api_routes(httplib::Server& server, DaemonAccess& access, LatestFrames& latest);
+void add_api_routes(HttpRoutes& routes, DaemonAccess& access, LatestFrames& latest);
 
 } // namespace swmrd::daemon

@@ -32,6 +32,13 @@ struct PeerCutFigures {
     std::uint64_t count = 0;
 };
 
+struct HttpFigures {
+    bool enabled = false;
+    std::uint64_t connections = 0;  // open now
+    std::uint64_t refused = 0;      // connections past max_connections, or past one address's share
+    std::uint64_t refused_busy = 0; // requests answered 503: every worker busy, their queue full
+};
+
 struct DaemonFigures {
     std::string version;
     std::string confinement; // of reader processes: "landlock" or "none"
@@ -47,6 +54,7 @@ struct DaemonFigures {
     std::uint64_t fetch_requests = 0;
     std::uint64_t fetch_frames = 0;
     std::uint64_t fetch_bytes = 0;
+    HttpFigures http;
 };
 
 } // namespace swmrd::daemon

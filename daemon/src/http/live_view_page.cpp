@@ -2,12 +2,10 @@
 
 #include "live_view_html.hpp" // generated from daemon/web/live_view.html
 
-#include <httplib.h>
-
 namespace swmrd::daemon {
 
-void add_live_view_routes(httplib::Server& server) {
-    server.Get("/", [](const httplib::Request&, httplib::Response& response) {
+void add_live_view_routes(HttpRoutes& routes) {
+    routes.get("/", [](const HttpRequest&, HttpResponse& response) {
         response.set_header("Cache-Control", "no-cache");
         // The page runs only its own script and talks only to this daemon.
         response.set_header("Content-Security-Policy",
@@ -15,8 +13,9 @@ void add_live_view_routes(httplib::Server& server) {
                             "style-src 'unsafe-inline'; img-src 'self' data:");
         response.set_content(std::string(live_view_html), "text/html; charset=utf-8");
     });
-    server.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& response) {
+    routes.get("/favicon.ico", [](const HttpRequest&, HttpResponse& response) {
         response.status = 204;
+        response.body.reset();
     });
 }
 

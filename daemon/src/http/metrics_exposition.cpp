@@ -87,9 +87,10 @@ void add_daemon(Families& out, const DaemonFigures& figures) {
                       MetricType::Counter),
               {}, number(figures.disconnections));
     auto& cut = out.add("swmrd_peers_cut_total",
-                        "Subscribers (channel=publish) and fetch clients disconnected by the "
-                        "daemon, by reason: stalled (took nothing for peer_timeout), share (a "
-                        "stalled queue crowding max_inflight), max_connections (refused).",
+                        "Subscribers (channel=publish), fetch clients and HTTP clients disconnected by the "
+                        "daemon, by reason: stalled (took nothing for peer_timeout), share (its "
+                        "queue crowded max_inflight while another waited), max_connections "
+                        "(refused).",
                         MetricType::Counter);
     for (const auto& count : figures.peers_cut)
         add_value(cut, {{"channel", count.channel}, {"reason", count.reason}}, number(count.count));
@@ -113,6 +114,16 @@ void add_daemon(Families& out, const DaemonFigures& figures) {
         add_value(out.add("swmrd_fetch_sent_bytes_total",
                           "Payload bytes sent on the fetch channel.", MetricType::Counter),
                   {}, number(figures.fetch_bytes));
+    }
+    if (figures.http.enabled) {
+        add_value(out.add("swmrd_http_connections", "HTTP connections open now.",
+                          MetricType::Gauge),
+                  {}, number(figures.http.connections));
+        add_value(out.add("swmrd_http_requests_refused_total",
+                          "HTTP requests answered 503 because every request worker was busy "
+                          "and their queue full (reason=busy).",
+                          MetricType::Counter),
+                  {{"reason", "busy"}}, number(figures.http.refused_busy));
     }
 }
 
