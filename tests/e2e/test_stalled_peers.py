@@ -31,6 +31,7 @@ SIZES = {
     "64B": ("4x8", 3000, 500),
     "2MiB": ("1024x1024", 90, 15),
     "8MiB": ("2048x2048", 30, 5),
+    "32MiB": ("4096x4096", 12, 2),
 }
 # A cut at peer_timeout (reason stalled), or in independent delivery sooner (reason share):
 # (log time, address, bytes waiting, seconds they waited).
