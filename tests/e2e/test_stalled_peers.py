@@ -167,7 +167,8 @@ def test_independent_a_lagging_subscriber_is_cut_and_the_other_gets_every_frame(
         assert daemon.request("start", watch=watch_spec("det", path, finished="/entry/finished",
                                                         timeout="60s"))["ok"]
         start, *received, end = sub.run("det", timeout=90)
-        assert [m.header["seq"] for m in received] == list(range(1, frames + 1))
+        assert [m.header["seq"] for m in received] == list(range(1, frames + 1)), \
+            daemon.log()[-3000:]
         wait_for(lambda: daemon.request("list")["peers_cut"] >= 1, "the lagging one's cut",
                  daemon=daemon)
         assert re.search(rf"warning publish: disconnected {re.escape(address)} \(\S+\): it "

@@ -28,9 +28,11 @@ std::string host_of(const sockaddr* address) {
 
 } // namespace
 
+// A config that keeps subscribers few (max_connections: 2) still lets a dashboard, a browser
+// and a scraper in, and a client reconnect before its last connection's close is seen.
 ConnectionLimits::ConnectionLimits(std::size_t max_connections)
-    : max_connections_(std::max<std::size_t>(max_connections, 1)),
-      per_address_(std::max<std::size_t>(max_connections / 4, 1)) {}
+    : max_connections_(std::max<std::size_t>(max_connections, 16)),
+      per_address_(std::max<std::size_t>(max_connections_ / 4, 8)) {}
 
 bool ConnectionLimits::admit(const sockaddr* address) {
     const auto host = host_of(address);

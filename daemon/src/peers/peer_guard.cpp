@@ -29,6 +29,8 @@ constexpr std::chrono::milliseconds continuous_looks{4 * crowded_tick};
 // A peer that took this much lately was consuming a stream, not idling on heartbeats.
 constexpr double consuming_bytes = 64 * 1024;
 constexpr std::chrono::milliseconds recent{250};
+// How long a peer's bytes must have waited before a share cut takes it.
+constexpr std::chrono::milliseconds culprit_patience{50};
 
 } // namespace
 
@@ -286,7 +288,10 @@ void PeerGuard::cut_crowding(Clock::time_point now) {
         if (peer.waiting && (!culprit || peer.waiting_changed < culprit->waiting_changed))
             culprit = &peer;
     }
-    if (!held_back || !culprit)
+    // A subscriber that keeps up but paused (descheduled on a busy host, a collector's pause)
+    // has had bytes waiting for a moment only; one stopped or lagging has had them since
+    // before the budget filled. Its bytes must have waited longer than the others starved.
+    if (!held_back || !culprit || now - culprit->waiting_changed < culprit_patience)
         return;
     last_share_cut_ = now;
     cut(*culprit, CutReason::share,

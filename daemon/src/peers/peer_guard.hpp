@@ -7,7 +7,7 @@
 //   stuck mid-message) is cut: reason `stalled`;
 // - in independent delivery, once a reader has waited 20 ms for room in the budget while a
 //   peer that was taking bytes has had nothing left to take, the peer that has had bytes
-//   waiting for it the longest is cut: its pipe holds the budget, and with it the others:
+//   waiting for it the longest (50 ms at least) is cut: its pipe holds the budget, and with it the others:
 //   reason `share`;
 // - a connection past `max_connections` on its endpoint is closed at once: reason
 //   `max_connections`.
