@@ -8,7 +8,10 @@ Not run in CI nor by ctest.
 swmr-sim writes short scans one after another into a folder a pattern watch follows; old
 scans are deleted. Meanwhile: a tally subscriber, subscribers that come and go, one that
 stalls, a Python-client DataSource, control requests (watches started and stopped, list,
-status, runs, malformed requests) and fetches (some of deleted files: `gone`). RSS, fds
+status, runs, malformed requests) and fetches (some of deleted files: `gone`), and clients
+that misbehave (bench/soaking/misbehaving.py: slow, pipelined, garbage and too many HTTP
+connections, a fetch client that never reads, hour-long polls, a file declaring 64 GiB
+frames), with what each limit refused read from /metrics at the end. RSS, fds
 and threads are compared at two quiet points (workers parked, every scan ended), after the
 warm-up and at the end: what the daemon kept, not what it was busy with. Exit 0: flat, and
 no wrong or missing answer; 1: not flat, or a wrong or missing answer; 2: the daemon died.
@@ -48,6 +51,10 @@ def report(soak, base, end, code, elapsed):
         busy = busy_summary(soak.figures.samples, elapsed * a.warmup)
         if busy:
             print(busy)
+    if soak.refused:
+        print("\n  what the limits refused (/metrics):")
+        for name, value in soak.refused:
+            print(f"  {name:<70} {value:>9.0f}")
     print(f"  daemon exit status on SIGTERM: {code}")
     print("".join(f"  anomaly: {text}\n" for text in anomalies[:20]), end="")
     clean = verdict == "flat" and not anomalies

@@ -12,7 +12,8 @@ class DaemonProcess:
     def __init__(self, binary, work, args):
         self.binary, self.work, self.args = binary, work, args
         self.process = self.log = None
-        self.control = self.publish = self.fetch = None  # endpoints, once started
+        self.control = self.publish = self.fetch = self.http = None  # once started
+        self.max_connections = 16  # per endpoint; a quarter (8 at least) per address
 
     def start(self, watch):
         """Starts swmrd with one config watch (`watch`, a spec) and reads the endpoints
@@ -21,6 +22,8 @@ class DaemonProcess:
                   "fetch": "tcp://127.0.0.1:*", "allowed_roots": [str(self.work)],
                   "delivery": self.args.delivery, "history": self.args.history,
                   "max_inflight": "2MiB", "peer_timeout": "30s", "heartbeat": "200ms",
+                  "http": "127.0.0.1:0", "max_connections": self.max_connections,
+                  "max_wait": "2s",
                   "log": {"level": "warn"}}
         lines = [f"{k}: {json.dumps(v)}" for k, v in config.items()]
         lines += ["watches:", "  - " + json.dumps(watch)]
@@ -37,6 +40,7 @@ class DaemonProcess:
             time.sleep(0.01)
         found = dict(line.split(" ", 1) for line in endpoints.read_text().splitlines())
         self.control, self.publish, self.fetch = found["control"], found["publish"], found["fetch"]
+        self.http = found["http"]
 
     @property
     def pid(self):

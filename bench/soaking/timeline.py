@@ -10,6 +10,7 @@ from pathlib import Path
 from .control_loop import ControlLoop
 from .daemon_process import DaemonProcess
 from .fetch_loop import FetchLoop
+from .misbehaving import Misbehaving, refusals
 from .figures import Figures
 from .scans import Scans, simulate
 from .shared import WATCH, SoakState, spec
@@ -36,6 +37,8 @@ class Soak:
         self.control = ControlLoop(self.state, self.daemon, self.scans, self.ctl_dir)
         self.fetches = FetchLoop(self.state, self.daemon)
         self.figures = Figures(self.state, self.daemon, self.workers, self.scans)
+        self.misbehaving = Misbehaving(self.state, self.daemon, self.ctl_dir)
+        self.refused = []  # what each limit refused, read at the end
 
     def run(self):
         """Returns (figures after the warm-up, at the end, the daemon's exit status on
@@ -53,7 +56,8 @@ class Soak:
         self.workers.start([(self.scans.write_scan, args.rate),
                             (self.subscribers.churn_session,), (self.subscribers.churn_session,),
                             (self.subscribers.stalled_session,), (self.subscribers.client_session,),
-                            (self.control.control_session, 4), (self.fetches.fetch_session,)])
+                            (self.control.control_session, 4), (self.fetches.fetch_session,),
+                            *self.misbehaving.sessions()])
         started, total = time.monotonic(), args.minutes * 60
         base = end = None
         if not done.wait(total * args.warmup):
@@ -63,6 +67,7 @@ class Soak:
             self.workers.set_open(True)
         if not done.wait(max(0, total - (time.monotonic() - started))):
             end = self.figures.quiet_point()
+            self.refused = refusals(self.daemon)
         done.set()
         self.workers.set_open(True)
         for thread in threads:

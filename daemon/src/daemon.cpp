@@ -70,9 +70,10 @@ std::uint64_t fetch_share(const config::DaemonConfig& config) {
     return config.fetch ? std::max<std::uint64_t>(config.max_inflight / 4, 1) : 0;
 }
 
-// Descriptors each watch holds: its file's and its folder's inotify instances, its stop
-// eventfd, and its reader's socket; and those kept for everything else (control, publish,
-// fetch and its readers, HTTP connections, the log).
+// Descriptors each watch holds: its stop eventfd, its reader's socket and shared memory,
+// and room for a reader being replaced (inotify is one instance for all watches); and those
+// kept for everything else (control, publish, fetch and its readers, HTTP connections, the
+// log, inotify).
 constexpr std::uint64_t descriptors_per_watch = 4;
 constexpr std::uint64_t descriptors_kept = 256;
 

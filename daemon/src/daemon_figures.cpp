@@ -31,6 +31,7 @@ DaemonFigures Daemon::figures() const {
     figures.confinement = reader::confinement_name();
     figures.start_time = start_time_;
     figures.watches = watches_.figures();
+    figures.folders = watches_.folder_figures();
     figures.subscribers = publisher_.subscribers();
     figures.connections = publisher_.connections();
     figures.disconnections = publisher_.disconnections();

@@ -1,38 +1,36 @@
 #pragma once
 // Wakes a waiting watch as soon as something is created or moved into its file's folder
-// (inotify), so a scan's first frames are not held back by the look-for-file interval.
-// Where inotify cannot help - a folder that does not exist yet, or a network filesystem on
-// which another host writes - the caller's interval still finds the file.
+// (inotify, through the daemon's shared instance), so a scan's first frames are not held
+// back by the look-for-file interval. Where inotify cannot help - a folder that does not
+// exist yet, or a network filesystem on which another host writes - the caller's interval
+// still finds the file.
+
+#include "filesystem_events.hpp"
+#include "watch_wakeup.hpp"
 
 #include <chrono>
 #include <string>
-#include <vector>
 
 namespace swmrd::daemon {
 
 class DirectoryEvents {
 public:
-    // Watches `directory` if it can; otherwise every wait just times out.
-    explicit DirectoryEvents(const std::string& directory);
-    ~DirectoryEvents();
-    DirectoryEvents(const DirectoryEvents&) = delete;
-    DirectoryEvents& operator=(const DirectoryEvents&) = delete;
+    // Watches `directory` if it can; otherwise every wait just times out. Events and a stop
+    // reach the waits through `wakeup`.
+    DirectoryEvents(FilesystemEvents& events, const std::string& directory, WatchWakeup& wakeup);
 
     // Returns when a file is created, moved in or out, deleted, closed after writing or has
-    // its attributes changed in the folder (true), or when `wake_fd` becomes readable (a
-    // stop) or `timeout` passes (false). `names`, when given, receives the names of the
-    // files the events were about; an empty name when the kernel's queue overflowed.
-    bool wait(std::chrono::milliseconds timeout, int wake_fd,
-              std::vector<std::string>* names = nullptr);
+    // its attributes changed in the folder (true), or on a stop or once `timeout` passes
+    // (false).
+    bool wait(std::chrono::milliseconds timeout);
 
-    bool active() const noexcept { return watch_ >= 0; }
+    bool active() const noexcept { return subscription_.active(); }
     // Why the folder could not be watched (errno), 0 when it is or there was none to watch.
-    int error() const noexcept { return error_; }
+    int error() const noexcept { return subscription_.error(); }
 
 private:
-    int fd_ = -1;
-    int watch_ = -1;
-    int error_ = 0;
+    WatchWakeup& wakeup_;
+    FilesystemEvents::Subscription subscription_; // last: ends before the rest goes
 };
 
 // The folder a file path or glob pattern's files appear in: the part before the last `/`;

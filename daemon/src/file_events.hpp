@@ -2,13 +2,15 @@
 // Wakes a watch as soon as the file it follows is written: SWMR writers write in place, so
 // each flush of data or keys is an IN_MODIFY event on the file itself. A streaming run then
 // polls its keys right after the writer's flush instead of at its next timed poll, and a file
-// not in SWMR mode yet is tried again as soon as its writer switches. Events are drained on
-// every wake, so a burst of writes (one frame's data, metadata and keys) is one wake-up.
-// Where no event comes (a network filesystem written from another host) the caller's timed
-// poll still finds every frame.
+// not in SWMR mode yet is tried again as soon as its writer switches. A burst of writes (one
+// frame's data, metadata and keys) is one wake-up. Where no event comes (a network
+// filesystem written from another host) the caller's timed poll still finds every frame.
 //
-// One per watch, following one file at a time: closing an inotify instance waits for the
-// kernel to retire it (milliseconds), which must not happen between two tries of a file.
+// One per watch, following one file at a time, through the daemon's shared inotify
+// instance.
+
+#include "filesystem_events.hpp"
+#include "watch_wakeup.hpp"
 
 #include <chrono>
 #include <string>
@@ -17,25 +19,22 @@ namespace swmrd::daemon {
 
 class FileEvents {
 public:
-    FileEvents();
-    ~FileEvents();
-    FileEvents(const FileEvents&) = delete;
-    FileEvents& operator=(const FileEvents&) = delete;
+    FileEvents(FilesystemEvents& events, WatchWakeup& wakeup);
 
     // Follows `path` from now on (and no longer the file followed before). False when it
     // cannot: every wait then just times out.
     bool follow(const std::string& path);
-    bool active() const noexcept { return watch_ >= 0; }
+    bool active() const noexcept { return subscription_.active(); }
 
     // Returns true when the followed file was written (or its attributes changed, or it was
-    // closed, moved or deleted) since the last wait, false when `wake_fd` became readable (a
-    // stop) or `timeout` passed. Microsecond resolution.
-    bool wait(std::chrono::microseconds timeout, int wake_fd);
+    // closed, moved or deleted) since the last wait, false on a stop or once `timeout`
+    // passed. Microsecond resolution.
+    bool wait(std::chrono::microseconds timeout);
 
 private:
-    int fd_ = -1;
-    int watch_ = -1;
-    std::string path_;
+    FilesystemEvents& events_;
+    WatchWakeup& wakeup_;
+    FilesystemEvents::Subscription subscription_; // last: ends before the rest goes
 };
 
 } // namespace swmrd::daemon

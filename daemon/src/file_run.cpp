@@ -265,12 +265,11 @@ void FileRun::drop_frame(std::uint64_t index) {
 void FileRun::wait_for_writer(std::chrono::microseconds interval) {
     woke_on_event_ = false;
     auto* events = context_.file_events;
-    if (events == nullptr || !events->active() || context_.wake_fd < 0) {
+    if (events == nullptr || !events->active()) {
         context_.sleep(interval);
         return;
     }
-    if (!events->wait(events_proven_ ? std::max(interval, event_fallback_interval) : interval,
-                      context_.wake_fd))
+    if (!events->wait(events_proven_ ? std::max(interval, event_fallback_interval) : interval))
         return;
     woke_on_event_ = true;
     // One frame's flush is several writes: let them land before the next poll.

@@ -16,94 +16,85 @@
 // A done file is run again only as another file: replaced (another identity) or truncated
 // and written anew in place (smaller than when it was done).
 //
-// A pattern over a folder of many files costs little: the folder is listed again only when
-// it changed (its own times), and names already met are not looked at again unless the
-// folder's events (inotify) name them, or they failed.
+// A pattern's files come from its folder's listing, shared with every watch of the folder
+// (folder_listing.hpp): the watch remembers only the files it met since it started and has
+// not finished with, so history costs it nothing.
+
+#include "file_identity.hpp"
+#include "folder_listing.hpp"
+#include "watch_wakeup.hpp"
+#include "watched_folders.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
-#include <tuple>
-#include <utility>
-#include <vector>
 
 namespace swmrd::daemon {
-
-struct FileIdentity {
-    std::uint64_t device = 0;
-    std::uint64_t inode = 0;
-    std::int64_t birth_ns = 0; // 0 where the filesystem does not record it
-    auto operator<=>(const FileIdentity&) const = default;
-};
-
-struct Candidate {
-    std::string path;
-    FileIdentity identity;
-    std::uint64_t size = 0;
-    std::int64_t modified_ns = 0;
-};
-
-// The regular file at `path` now, or nullopt when there is none.
-std::optional<Candidate> identify(const std::string& path);
 
 enum class FileState { opening, running, done, failed };
 const char* to_string(FileState state) noexcept;
 
 class FileSelector {
 public:
-    // `first_pause`: before the first retry of a failed file (then doubling); shorter in tests.
+    // `wakeup`: woken when a pattern's folder has new files. `first_pause`: before the first
+    // retry of a failed file (then doubling); shorter in tests.
     FileSelector(std::string file_or_pattern, bool is_pattern,
-                 std::chrono::duration<double> still_written_within,
+                 std::chrono::duration<double> still_written_within, WatchedFolders& folders,
+                 WatchWakeup& wakeup,
                  std::chrono::milliseconds first_pause = std::chrono::seconds(1));
+    ~FileSelector();
+    FileSelector(const FileSelector&) = delete;
+    FileSelector& operator=(const FileSelector&) = delete;
 
     // The file to run next, if one is there; nullopt: keep waiting.
     std::optional<Candidate> next();
 
     // What became of `candidate` (a `done` or `failed` file records its size and time now).
     void mark(const Candidate& candidate, FileState state);
+    // What the watch knows became of the file at `path`: nullopt for a file it has not met
+    // (or, of a pattern, history and files it is done with).
     std::optional<FileState> state_of(const std::string& path) const;
     // The file at `path` is not the one a run read any more (replaced, truncated and
     // written anew): whatever is there is met as a new file.
     void forget(const std::string& path);
 
-    // Names in the watched folder that events reported changed: looked at again next time.
-    // An empty name means "anything may have changed" (the event queue overflowed).
-    void changed(const std::vector<std::string>& names);
-
-    // Files looked at (statx) so far: what a pattern watch over a large folder costs.
-    std::uint64_t files_examined() const noexcept { return files_examined_; }
+    // Files looked at (statx) so far: by this watch, and for a pattern by its folder's
+    // shared listing (which every watch of the folder shares): what a large folder costs.
+    std::uint64_t files_examined() const;
 
 private:
     struct Known {
-        Candidate file; // as last looked at
+        Candidate file;           // as last looked at
+        std::uint64_t serial = 0; // of a pattern's file in the listing: which file it is
         std::optional<FileState> state;
         std::uint64_t size_then = 0; // at the last mark
         std::int64_t modified_then = 0;
         unsigned failures = 0; // in a row
         std::chrono::steady_clock::time_point retry_after{};
+        bool renewed = false; // a new file took its name while it ran
     };
-    std::optional<Candidate> examine(const std::string& path);
+    static Known new_file(const Candidate& file, std::uint64_t serial);
     bool eligible(const Known& known) const;
+    std::optional<Candidate> next_of_file();
     std::optional<Candidate> next_of_pattern();
-    bool listing_may_have_changed();
-    void list_folder();
+    std::set<std::string> meet_new_files(); // returns the paths it met
+
+    void record(Known& known, const Candidate& now, FileState state);
 
     std::string file_;
-    std::string folder_; // a pattern's folder, when no folder of it has glob characters
-    std::pair<std::int64_t, std::int64_t> folder_stamp_{}; // its mtime and ctime, in ns
     bool is_pattern_;
     std::chrono::duration<double> still_written_within_;
-    bool first_scan_done_ = false;
-    bool everything_changed_ = false;
-    std::map<std::string, Known> known_;
-    std::set<std::string> retrying_; // known files in state failed or opening
-    std::set<std::string> changed_;  // names the folder's events mentioned
-    bool nothing_eligible_ = false;  // the last pattern look found nothing to run
     std::chrono::milliseconds first_pause_;
-    bool relist_ = false;            // a file was forgotten: list the folder again
+    WatchWakeup& wakeup_;
+    std::shared_ptr<FolderListing> listing_; // a pattern's
+    std::string name_pattern_;               // its names' part, empty for a glob listing
+    std::uint64_t seen_serial_ = 0;          // the listing's files up to it are met
+    bool first_look_done_ = false;
+    std::map<std::string, Known> known_; // by path: the files met and not finished with
     std::uint64_t files_examined_ = 0;
 };
 

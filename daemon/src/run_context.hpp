@@ -36,9 +36,8 @@ struct RunContext {
     std::function<void(std::uint64_t first_index)> on_start;
     // The run's end went out, with its final figures.
     std::function<void(const proto::EndHeader&)> on_end;
-    // Readable once the watch is asked to stop: a run waiting for its file's events wakes.
-    int wake_fd = -1;
-    // The watch's events of the file the run reads (following it already), if any.
+    // The watch's events of the file the run reads (following it already), if any; a stop
+    // wakes a wait for them.
     FileEvents* file_events = nullptr;
 };
 

@@ -47,10 +47,11 @@ const char* to_string(WatchSource source) {
 
 Watch::Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher,
              InflightBudget& budget, Delivery delivery, std::uint64_t max_message,
-             RunRegistry& runs, std::optional<std::vector<std::string>> allowed_roots,
+             RunRegistry& runs, WatchedFolders& folders,
+             std::optional<std::vector<std::string>> allowed_roots,
              std::shared_ptr<const std::atomic<bool>> predecessor_gone)
     : spec_(std::move(spec)), source_(source), publisher_(publisher), budget_(budget),
-      delivery_(delivery), max_message_(max_message), runs_(runs),
+      delivery_(delivery), max_message_(max_message), runs_(runs), folders_(folders),
       allowed_roots_(std::move(allowed_roots)), predecessor_gone_(std::move(predecessor_gone)) {
     stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     try {
@@ -77,6 +78,7 @@ void Watch::request_stop(proto::EndReason reason) {
             stop_reason_ = reason;
     }
     stop_signal_.notify_all();
+    wakeup_.stop();
     budget_.wake_all();
     if (stop_fd_ >= 0) {
         const std::uint64_t one = 1;
@@ -168,9 +170,9 @@ void Watch::run() {
         set_state(State::stopped);
         return;
     }
-    FileSelector selector(spec_.file, spec_.is_pattern(), spec_.timeout);
+    FileSelector selector(spec_.file, spec_.is_pattern(), spec_.timeout, folders_, wakeup_);
     const auto folder_path = folder_to_watch(spec_.file);
-    DirectoryEvents folder(folder_path);
+    DirectoryEvents folder(folders_.events(), folder_path, wakeup_);
     if (folder.error() != 0) {
         // Files are still found, by looking; only the first frames may come later.
         const auto warning = "cannot watch " + folder_path + " for new files with inotify (" +
@@ -184,7 +186,6 @@ void Watch::run() {
     } catch (const std::exception& error) {
         spdlog::warn("{}: {}", spec_.name, error.what()); // and again when a file turns up
     }
-    std::vector<std::string> changed;
     auto look_interval = look_for_file_interval;
     // A file that exists but does not open yet: since when, so that an opening problem that
     // outlasts the timeout is reported instead of retried forever.
@@ -196,11 +197,9 @@ void Watch::run() {
     while (!stop_reason()) {
         auto candidate = selector.next();
         if (!candidate) {
-            // A pattern over a large folder is listed again on the folder's events; without
-            // them (a network filesystem), at intervals that grow while nothing turns up.
-            changed.clear();
-            const bool woken = folder.wait(look_interval, stop_fd_, &changed);
-            selector.changed(changed);
+            // Woken by the folder's events; without them (a network filesystem), a pattern
+            // looks at intervals that grow while nothing turns up.
+            const bool woken = folder.wait(look_interval);
             if (spec_.is_pattern())
                 look_interval =
                     woken ? look_for_file_interval : std::min(look_interval * 2, max_look_interval);
@@ -238,7 +237,7 @@ void Watch::run() {
                     selector.mark(*candidate, FileState::failed);
                     opening = false;
                 }
-                if (file_events_.wait(retry_open_interval, stop_fd_))
+                if (file_events_.wait(retry_open_interval))
                     sleep_for(min_open_retry_gap); // the writer's burst of writes is one retry
                 continue;
             }
@@ -294,7 +293,6 @@ RunContext Watch::run_context() {
                       },
                       {},
                       {},
-                      stop_fd_,
                       &file_events_};
 }
 

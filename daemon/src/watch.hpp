@@ -12,6 +12,8 @@
 #include "run_context.hpp"
 #include "run_registry.hpp"
 #include "watch_counters.hpp"
+#include "watch_wakeup.hpp"
+#include "watched_folders.hpp"
 
 #include <swmrd/config/watch_spec.hpp>
 #include <swmrd/proto/control.hpp>
@@ -36,8 +38,9 @@ public:
     // under them (a pattern's match may be a symlink pointing out); nullopt for config ones.
     // `predecessor_gone`: the flag of a watch of the same name still ending; this one opens
     // nothing until it is true.
+    // `folders`: the inotify instance and folder listings shared by every watch.
     Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher, InflightBudget& budget,
-          Delivery delivery, std::uint64_t max_message, RunRegistry& runs,
+          Delivery delivery, std::uint64_t max_message, RunRegistry& runs, WatchedFolders& folders,
           std::optional<std::vector<std::string>> allowed_roots = std::nullopt,
           std::shared_ptr<const std::atomic<bool>> predecessor_gone = nullptr);
     ~Watch(); // stops with reason `shutdown` if still running, and joins
@@ -93,6 +96,7 @@ private:
     const Delivery delivery_;
     const std::uint64_t max_message_;
     RunRegistry& runs_;
+    WatchedFolders& folders_;
     std::optional<std::vector<std::string>> allowed_roots_; // guarded by mutex_ once running
     const std::shared_ptr<const std::atomic<bool>> predecessor_gone_;
     std::shared_ptr<WatchCounters> counters_ = std::make_shared<WatchCounters>();
@@ -108,10 +112,12 @@ private:
     std::optional<std::string> warning_;  // of the current file's run
     std::optional<std::string> degraded_; // of the watch: it runs without inotify
 
-    // Readable once a stop is requested: wakes a wait on the file's folder at once.
+    // Readable once a stop is requested: wakes a wait for the reader process at once.
     int stop_fd_ = -1;
-    FileEvents file_events_; // of the file being opened or run (the watch thread's)
-    std::unique_ptr<reader::ReaderProcess> reader_; // the watch thread's
+    // Where the watch thread waits for its folder's and file's events; a stop wakes it.
+    WatchWakeup wakeup_;
+    FileEvents file_events_{folders_.events(), wakeup_}; // of the file being opened or run
+    std::unique_ptr<reader::ReaderProcess> reader_;      // the watch thread's
     std::thread thread_;
 };
 

@@ -50,7 +50,7 @@ WatchManager::start(config::WatchSpec spec, WatchSource source,
                  source == WatchSource::config ? "config" : "control", spec.file);
     auto predecessor = reaper_.leaving(spec.name);
     watches_.push_back(std::make_unique<Watch>(std::move(spec), source, publisher_, budget_,
-                                               delivery_, max_message_, runs_,
+                                               delivery_, max_message_, runs_, folders_,
                                                std::move(allowed_roots), std::move(predecessor)));
     return std::nullopt;
 }

@@ -38,6 +38,7 @@ public:
     std::vector<proto::WatchStatus> list() const;
     // Each watch's status with its counters and parts, for the HTTP endpoint.
     std::vector<WatchFigures> figures() const;
+    FolderFigures folder_figures() const { return folders_.figures(); }
     std::optional<proto::WatchStatus> status(const std::string& name) const;
     std::vector<std::string> names() const;
 
@@ -66,6 +67,7 @@ private:
     const std::uint64_t max_message_;
     RunRegistry& runs_;
     const std::size_t max_watches_;
+    WatchedFolders folders_;                      // shared by the watches: outlives them
     std::vector<std::unique_ptr<Watch>> watches_; // in the order they were started
     Reaper reaper_;                               // joins the watches `stop` removed
 };

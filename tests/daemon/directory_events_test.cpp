@@ -4,14 +4,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
-
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 using swmrd::daemon::DirectoryEvents;
+using swmrd::daemon::FilesystemEvents;
 using swmrd::daemon::folder_to_watch;
+using swmrd::daemon::WatchWakeup;
 
 TEST_CASE("the folder a watch's files appear in") {
     CHECK(folder_to_watch("/data/scan.h5") == "/data");
@@ -24,28 +24,55 @@ TEST_CASE("a file created in the folder wakes the wait; a stop wakes it too") {
     const auto dir =
         fs::temp_directory_path() / ("swmrd-events-" + std::to_string(std::random_device{}()));
     fs::create_directories(dir);
-    const int stop = eventfd(0, EFD_NONBLOCK);
     {
-        DirectoryEvents events(dir.string());
+        FilesystemEvents inotify;
+        WatchWakeup wakeup;
+        DirectoryEvents events(inotify, dir.string(), wakeup);
         REQUIRE(events.active());
-        CHECK_FALSE(events.wait(std::chrono::milliseconds(0), stop)); // nothing yet
+        CHECK_FALSE(events.wait(std::chrono::milliseconds(0))); // nothing yet
 
         std::ofstream(dir / "scan.h5") << "x";
-        // The event is already queued: the long timeout is only a hang guard.
-        CHECK(events.wait(std::chrono::seconds(30), stop));
+        // The event comes on the events thread: the long timeout is only a hang guard.
+        CHECK(events.wait(std::chrono::seconds(30)));
 
-        const std::uint64_t one = 1;
-        REQUIRE(write(stop, &one, sizeof one) == sizeof one);
-        CHECK_FALSE(events.wait(std::chrono::seconds(30), stop));
+        wakeup.stop();
+        std::ofstream(dir / "scan2.h5") << "x";
+        CHECK_FALSE(events.wait(std::chrono::seconds(30))); // the stop comes first
     }
-    close(stop);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("watches of one folder share one kernel watch, for as long as one follows it") {
+    const auto dir =
+        fs::temp_directory_path() / ("swmrd-events-" + std::to_string(std::random_device{}()));
+    fs::create_directories(dir);
+    {
+        FilesystemEvents inotify;
+        WatchWakeup first_wakeup, second_wakeup;
+        std::optional<DirectoryEvents> first;
+        first.emplace(inotify, dir.string(), first_wakeup);
+        DirectoryEvents second(inotify, dir.string(), second_wakeup);
+        CHECK(inotify.watches() == 1);
+
+        std::ofstream(dir / "scan.h5") << "x";
+        CHECK(first->wait(std::chrono::seconds(30)));
+        CHECK(second.wait(std::chrono::seconds(30)));
+
+        // One lets go: the other still hears of the folder.
+        first.reset();
+        CHECK(inotify.watches() == 1);
+        std::ofstream(dir / "scan2.h5") << "x";
+        CHECK(second.wait(std::chrono::seconds(30)));
+    }
     fs::remove_all(dir);
 }
 
 TEST_CASE("a folder that does not exist leaves only the timeout") {
-    DirectoryEvents events("/nonexistent/swmrd/folder");
+    FilesystemEvents inotify;
+    WatchWakeup wakeup;
+    DirectoryEvents events(inotify, "/nonexistent/swmrd/folder", wakeup);
     CHECK_FALSE(events.active());
-    const int stop = eventfd(0, EFD_NONBLOCK);
-    CHECK_FALSE(events.wait(std::chrono::milliseconds(1), stop));
-    close(stop);
+    CHECK(events.error() == ENOENT);
+    CHECK_FALSE(events.wait(std::chrono::milliseconds(1)));
+    CHECK(inotify.watches() == 0);
 }

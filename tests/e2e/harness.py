@@ -199,6 +199,15 @@ class Daemon:
                 return int(line.split()[1]) * 1024
         raise RuntimeError("no VmHWM")
 
+    def descriptors(self):
+        """The daemon's open descriptors now."""
+        return len(list(Path(f"/proc/{self.process.pid}/fd").iterdir()))
+
+    def cpu_seconds(self):
+        """CPU time the daemon has used, user and system (its readers apart)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_bytes(self):
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):

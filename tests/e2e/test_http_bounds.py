@@ -7,7 +7,7 @@ import re
 import socket
 import threading
 
-from harness import watch_spec
+from harness import SANITIZER, watch_spec
 from test_http import get, metrics, value, wait_until
 
 
@@ -32,6 +32,8 @@ def test_slow_senders_hold_no_worker(start_daemon, tmp_path):
     """Eight clients send a header line every 0.2 s for as long as the test runs, more than
     the endpoint has workers: /metrics, the API and the live view are served throughout."""
     daemon = http_daemon(start_daemon, tmp_path)
+    get(daemon, "/metrics")  # the workers and the page cache warmed up
+    baseline = daemon.rss_bytes(), daemon.descriptors(), daemon.cpu_seconds()
     stop = threading.Event()
     slow = []
     for _ in range(8):
@@ -52,6 +54,12 @@ def test_slow_senders_hold_no_worker(start_daemon, tmp_path):
         for path in ["/metrics", "/api/v1/watches", "/", "/api/v1/overview"] * 5:
             status, _, body = get(daemon, path)
             assert status == 200 and body, path
+        threading.Event().wait(3)  # the workload: three more seconds of dribbling
+        # Each slow client holds its connection's descriptor and a few KiB, no more.
+        assert daemon.descriptors() <= baseline[1] + len(slow) + 8
+        daemon.assert_memory_within(baseline[0], 8 << 20)
+        if not SANITIZER:
+            assert daemon.cpu_seconds() - baseline[2] < 1.5  # nothing spins for them
     finally:
         stop.set()
         dribbler.join()

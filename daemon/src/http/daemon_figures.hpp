@@ -39,6 +39,14 @@ struct HttpFigures {
     std::uint64_t refused_busy = 0; // requests answered 503: every worker busy, their queue full
 };
 
+// What the watches share of the filesystem (watched_folders.hpp).
+struct FolderFigures {
+    std::uint64_t listings = 0;       // folders that pattern watches look in
+    std::uint64_t files = 0;          // in those listings
+    std::uint64_t memory_bytes = 0;   // what the listings hold
+    std::uint64_t kernel_watches = 0; // inotify watches in use, on one instance
+};
+
 struct DaemonFigures {
     std::string version;
     std::string confinement; // of reader processes: "landlock" or "none"
@@ -55,6 +63,7 @@ struct DaemonFigures {
     std::uint64_t fetch_frames = 0;
     std::uint64_t fetch_bytes = 0;
     HttpFigures http;
+    FolderFigures folders;
 };
 
 } // namespace swmrd::daemon

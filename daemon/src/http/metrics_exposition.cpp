@@ -30,7 +30,8 @@ public:
         return families_.back();
     }
     std::vector<MetricFamily> all() {
-        return {std::make_move_iterator(families_.begin()), std::make_move_iterator(families_.end())};
+        return {std::make_move_iterator(families_.begin()),
+                std::make_move_iterator(families_.end())};
     }
 
 private:
@@ -47,9 +48,13 @@ void add_value(MetricFamily& family, Labels labels, double value) {
     family.metric.push_back(std::move(metric));
 }
 
-double number(std::uint64_t value) { return static_cast<double>(value); }
+double number(std::uint64_t value) {
+    return static_cast<double>(value);
+}
 
-Labels watch_label(const WatchFigures& watch) { return {{"watch", watch.status.name}}; }
+Labels watch_label(const WatchFigures& watch) {
+    return {{"watch", watch.status.name}};
+}
 
 void add_histogram(MetricFamily& family, Labels labels, const LatencyHistogram::Snapshot& data) {
     ClientMetric metric;
@@ -86,17 +91,18 @@ void add_daemon(Families& out, const DaemonFigures& figures) {
                       "Subscriber connections closed or timed out since the start.",
                       MetricType::Counter),
               {}, number(figures.disconnections));
-    auto& cut = out.add("swmrd_peers_cut_total",
-                        "Subscribers (channel=publish), fetch clients and HTTP clients disconnected by the "
-                        "daemon, by reason: stalled (took nothing for peer_timeout), share (its "
-                        "queue crowded max_inflight while another waited), max_connections "
-                        "(refused).",
-                        MetricType::Counter);
+    auto& cut =
+        out.add("swmrd_peers_cut_total",
+                "Subscribers (channel=publish), fetch clients and HTTP clients disconnected by the "
+                "daemon, by reason: stalled (took nothing for peer_timeout), share (its "
+                "queue crowded max_inflight while another waited), max_connections "
+                "(refused).",
+                MetricType::Counter);
     for (const auto& count : figures.peers_cut)
         add_value(cut, {{"channel", count.channel}, {"reason", count.reason}}, number(count.count));
-    auto& held = out.add("swmrd_inflight_bytes",
-                         "Frame bytes held for sending now: pool=live (PUB) or fetch.",
-                         MetricType::Gauge);
+    auto& held =
+        out.add("swmrd_inflight_bytes",
+                "Frame bytes held for sending now: pool=live (PUB) or fetch.", MetricType::Gauge);
     auto& limit = out.add("swmrd_inflight_limit_bytes",
                           "The most frame bytes each pool may hold (max_inflight, shared).",
                           MetricType::Gauge);
@@ -115,10 +121,25 @@ void add_daemon(Families& out, const DaemonFigures& figures) {
                           "Payload bytes sent on the fetch channel.", MetricType::Counter),
                   {}, number(figures.fetch_bytes));
     }
+    add_value(out.add("swmrd_inotify_watches",
+                      "Kernel inotify watches in use (one instance for the daemon): one per "
+                      "folder or file followed, however many watches follow it.",
+                      MetricType::Gauge),
+              {}, number(figures.folders.kernel_watches));
+    add_value(out.add("swmrd_folder_listings",
+                      "Folders that pattern watches look in, each listed once for all of them.",
+                      MetricType::Gauge),
+              {}, number(figures.folders.listings));
+    add_value(out.add("swmrd_folder_listing_files", "Files in those folders' listings.",
+                      MetricType::Gauge),
+              {}, number(figures.folders.files));
+    add_value(
+        out.add("swmrd_folder_listing_bytes", "Memory those listings hold.", MetricType::Gauge), {},
+        number(figures.folders.memory_bytes));
     if (figures.http.enabled) {
-        add_value(out.add("swmrd_http_connections", "HTTP connections open now.",
-                          MetricType::Gauge),
-                  {}, number(figures.http.connections));
+        add_value(
+            out.add("swmrd_http_connections", "HTTP connections open now.", MetricType::Gauge), {},
+            number(figures.http.connections));
         add_value(out.add("swmrd_http_requests_refused_total",
                           "HTTP requests answered 503 because every request worker was busy "
                           "and their queue full (reason=busy).",
@@ -135,8 +156,7 @@ void add_watches(Families& out, const DaemonFigures& figures) {
     auto& state = out.add("swmrd_watch_state", "1 for the watch's state now, 0 for the others.",
                           MetricType::Gauge);
     auto& frames = out.add("swmrd_frames_sent_total",
-                           "Frames handed to ZeroMQ since the watch started.",
-                           MetricType::Counter);
+                           "Frames handed to ZeroMQ since the watch started.", MetricType::Counter);
     auto& bytes = out.add("swmrd_payload_sent_bytes_total",
                           "Frame payload bytes handed to ZeroMQ since the watch started.",
                           MetricType::Counter);
@@ -149,9 +169,9 @@ void add_watches(Families& out, const DaemonFigures& figures) {
                          MetricType::Counter);
     auto& runs = out.add("swmrd_runs_total", "Runs ended since the watch started, by end reason.",
                          MetricType::Counter);
-    auto& run_frames = out.add("swmrd_run_frames",
-                               "Frames sent in the current or last run (status: frames).",
-                               MetricType::Gauge);
+    auto& run_frames =
+        out.add("swmrd_run_frames", "Frames sent in the current or last run (status: frames).",
+                MetricType::Gauge);
     auto& run_last_index = out.add("swmrd_run_last_index",
                                    "Scan index of the last frame sent in the current or last "
                                    "run; -1 before the first (status: last_index).",
