@@ -21,15 +21,19 @@ const char* to_string(FileState state) noexcept {
     return "unknown";
 }
 
+// How far behind the kernel's clock of file times may be (a tick: 4 or 10 ms), twice over.
+constexpr std::int64_t coarse_clock_ns = 20'000'000;
+
 // Failed runs of a file that has not changed since, after which it waits for a change.
 constexpr unsigned retries_unchanged = 3;
 
 FileSelector::FileSelector(std::string file_or_pattern, bool is_pattern,
                            std::chrono::duration<double> still_written_within,
-                           WatchedFolders& folders, WatchWakeup& wakeup,
+                           WatchedFolders& folders, WatchWakeup& wakeup, std::int64_t started_ns,
                            std::chrono::milliseconds first_pause)
     : file_(std::move(file_or_pattern)), is_pattern_(is_pattern),
-      still_written_within_(still_written_within), first_pause_(first_pause), wakeup_(wakeup) {
+      still_written_within_(still_written_within), first_pause_(first_pause), wakeup_(wakeup),
+      started_ns_(started_ns != 0 ? started_ns : unix_time_now_ns()) {
     if (!is_pattern_)
         return;
     // The folder the pattern's files are in, when no folder of it has glob characters;
@@ -156,8 +160,9 @@ std::optional<Candidate> FileSelector::next_of_file() {
     return eligible(known) ? std::optional(known.file) : std::nullopt;
 }
 
-// The files the listing has that this watch has not met: at the first look, the newest
-// match if it is still being written (the rest is history); then every file new at a name.
+// The files the listing has that this watch has not met: at the first look, those created
+// since the watch started, and the newest older match if it is still being written (the rest
+// is history); then every file new at a name.
 std::set<std::string> FileSelector::meet_new_files() {
     std::set<std::string> met;
     const auto serial = listing_->update();
@@ -169,10 +174,19 @@ std::set<std::string> FileSelector::meet_new_files() {
     if (!first_look_done_) {
         first_look_done_ = true;
         const ListedFile* newest = nullptr;
-        for (const auto& listed : files)
-            if (!newest || std::tie(listed.file.modified_ns, listed.file.path) >
-                               std::tie(newest->file.modified_ns, newest->file.path))
+        for (const auto& listed : files) {
+            // Its birth where the filesystem records it, its last write where not; file
+            // times come from the kernel's coarse clock, a tick (up to 10 ms) behind.
+            const auto& identity = listed.file.identity;
+            if ((identity.birth_ns != 0 ? identity.birth_ns : listed.file.modified_ns) >=
+                started_ns_ - coarse_clock_ns) {
+                known_[listed.file.path] = new_file(listed.file, listed.serial);
+                met.insert(listed.file.path);
+            } else if (!newest || std::tie(listed.file.modified_ns, listed.file.path) >
+                                      std::tie(newest->file.modified_ns, newest->file.path)) {
                 newest = &listed;
+            }
+        }
         const auto recent_ns = static_cast<std::int64_t>(still_written_within_.count() * 1e9);
         if (newest && unix_time_now_ns() - newest->file.modified_ns <= recent_ns) {
             known_[newest->file.path] = new_file(newest->file, newest->serial);

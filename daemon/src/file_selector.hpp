@@ -1,9 +1,10 @@
 #pragma once
 // Decides which file a watch runs next, and remembers what became of each file.
 //
-// A plain path: the file at the path. A glob pattern: at first, the newest existing match if
-// it is still being written (modified within the watch's timeout), the others being history;
-// then every new match as it appears, oldest first.
+// A plain path: the file at the path. A glob pattern: at first, the newest match that existed
+// when the watch started if it is still being written (modified within the watch's timeout),
+// the others being history; then every match created since the watch started, oldest first
+// (the first look at a large folder may come seconds after the start).
 //
 // Each file the watch has met is in one state: `opening` (there, not readable as SWMR yet),
 // `running`, `done` (its run ended: finished, complete, timeout or stopped) or `failed` (its
@@ -40,11 +41,12 @@ const char* to_string(FileState state) noexcept;
 
 class FileSelector {
 public:
-    // `wakeup`: woken when a pattern's folder has new files. `first_pause`: before the first
-    // retry of a failed file (then doubling); shorter in tests.
+    // `wakeup`: woken when a pattern's folder has new files. `started_ns`: when the watch
+    // started (Unix ns; 0: now). `first_pause`: before the first retry of a failed file (then
+    // doubling); shorter in tests.
     FileSelector(std::string file_or_pattern, bool is_pattern,
                  std::chrono::duration<double> still_written_within, WatchedFolders& folders,
-                 WatchWakeup& wakeup,
+                 WatchWakeup& wakeup, std::int64_t started_ns = 0,
                  std::chrono::milliseconds first_pause = std::chrono::seconds(1));
     ~FileSelector();
     FileSelector(const FileSelector&) = delete;
@@ -93,6 +95,7 @@ private:
     std::shared_ptr<FolderListing> listing_; // a pattern's
     std::string name_pattern_;               // its names' part, empty for a glob listing
     std::uint64_t seen_serial_ = 0;          // the listing's files up to it are met
+    std::int64_t started_ns_;                // files created since are new, not history
     bool first_look_done_ = false;
     std::map<std::string, Known> known_; // by path: the files met and not finished with
     std::uint64_t files_examined_ = 0;

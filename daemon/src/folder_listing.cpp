@@ -46,14 +46,14 @@ FolderListing::FolderListing(FilesystemEvents& events, std::string folder, bool 
         return;
     subscription_ = events.subscribe(
         folder_, FilesystemEvents::Kind::folder, [this](const std::vector<std::string>& names) {
-            std::lock_guard lock(mutex_);
+            std::lock_guard lock(events_mutex_);
             for (const auto& name : names) {
-                if (name.empty() || changed_.size() >= max_changed_names) {
-                    everything_changed_ = true;
-                    changed_.clear();
+                if (name.empty() || reported_.names.size() >= max_changed_names) {
+                    reported_.everything = true;
+                    reported_.names.clear();
                     break;
                 }
-                changed_.insert(name);
+                reported_.names.insert(name);
             }
             wake_listeners();
         });
@@ -176,8 +176,13 @@ std::vector<std::string> FolderListing::read_names() const {
     return names;
 }
 
-bool FolderListing::relist_due() {
-    if (!listed_ || everything_changed_)
+FolderListing::Reported FolderListing::take_reported() {
+    std::lock_guard lock(events_mutex_);
+    return std::exchange(reported_, {});
+}
+
+bool FolderListing::relist_due(const Reported& reported) {
+    if (!listed_ || reported.everything)
         return true;
     const auto since_listed = std::chrono::steady_clock::now() - listed_at_;
     if (is_glob_)
@@ -191,7 +196,7 @@ bool FolderListing::relist_due() {
 
 // Read again as a whole: names gone are dropped, new names looked at, and the names events
 // reported (all of them after an overflow) looked at again; the rest is kept as it was.
-void FolderListing::relist() {
+void FolderListing::relist(const Reported& reported) {
     if (!is_glob_)
         stamp_ = folder_stamp(folder_).value_or(std::pair<std::int64_t, std::int64_t>{});
     listed_wall_ns_ = unix_time_now_ns();
@@ -212,7 +217,7 @@ void FolderListing::relist() {
         while (old != entries_.end() && name_of(*old) < name)
             ++old;
         const bool listed = old != entries_.end() && name_of(*old) == name;
-        if (listed && !everything_changed_ && !changed_.count(name)) {
+        if (listed && !reported.everything && !reported.names.count(name)) {
             auto kept = *old;
             kept.name_at = static_cast<std::uint32_t>(entry_names.size());
             entry_names.append(name);
@@ -231,19 +236,17 @@ void FolderListing::relist() {
     names_ = std::move(entry_names);
     unused_name_bytes_ = 0;
     listed_ = true;
-    everything_changed_ = false;
-    changed_.clear();
 }
 
 std::uint64_t FolderListing::update() {
     std::lock_guard lock(mutex_);
     const auto before = serial_;
-    if (relist_due()) {
-        relist();
+    const auto reported = take_reported();
+    if (relist_due(reported)) {
+        relist(reported);
     } else {
-        for (const auto& name : changed_)
+        for (const auto& name : reported.names)
             look(name);
-        changed_.clear();
         if (unused_name_bytes_ > names_.size() / 2 && unused_name_bytes_ > (64u << 10)) {
             std::string compact;
             for (auto& entry : entries_) {
@@ -255,8 +258,11 @@ std::uint64_t FolderListing::update() {
             unused_name_bytes_ = 0;
         }
     }
-    if (serial_ != before)
+    note_size();
+    if (serial_ != before) {
+        std::lock_guard events_lock(events_mutex_);
         wake_listeners(); // other watches of the folder: new files
+    }
     return serial_;
 }
 
@@ -282,8 +288,11 @@ std::vector<ListedFile> FolderListing::since(std::uint64_t serial, const std::st
 std::optional<ListedFile> FolderListing::look_again(const std::string& path) {
     std::lock_guard lock(mutex_);
     const auto name = std::string(name_in(path));
-    if (look(name))
+    if (look(name)) {
+        std::lock_guard events_lock(events_mutex_);
         wake_listeners();
+    }
+    note_size();
     const auto at = find(name);
     if (at == entries_.end())
         return std::nullopt;
@@ -291,12 +300,12 @@ std::optional<ListedFile> FolderListing::look_again(const std::string& path) {
 }
 
 void FolderListing::add_listener(WatchWakeup& wakeup) {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(events_mutex_);
     listeners_.push_back(&wakeup);
 }
 
 void FolderListing::remove_listener(WatchWakeup& wakeup) {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(events_mutex_);
     std::erase(listeners_, &wakeup);
 }
 
@@ -305,14 +314,9 @@ void FolderListing::wake_listeners() {
         listener->post(WatchWakeup::folder);
 }
 
-std::size_t FolderListing::files() const {
-    std::lock_guard lock(mutex_);
-    return entries_.size();
-}
-
-std::size_t FolderListing::memory_bytes() const {
-    std::lock_guard lock(mutex_);
-    return entries_.capacity() * sizeof(Entry) + names_.capacity() + changed_.size() * 64;
+void FolderListing::note_size() {
+    files_ = entries_.size();
+    memory_bytes_ = entries_.capacity() * sizeof(Entry) + names_.capacity();
 }
 
 std::uint64_t FolderListing::files_examined() const {

@@ -16,6 +16,7 @@
 #include "filesystem_events.hpp"
 #include "watch_wakeup.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -59,9 +60,10 @@ public:
 
     // Whether events come for the folder (its inotify watch is in place).
     bool events_active() const noexcept { return subscription_.active(); }
-    std::size_t files() const;
+    // Read without waiting for a listing in progress (a large folder on a slow filesystem).
+    std::size_t files() const noexcept { return files_.load(); }
     // What the listing holds in memory: its entries and their names.
-    std::size_t memory_bytes() const;
+    std::size_t memory_bytes() const noexcept { return memory_bytes_.load(); }
     // Files looked at (statx) so far: what keeping the listing costs.
     std::uint64_t files_examined() const;
 
@@ -82,16 +84,29 @@ private:
     Candidate candidate_of(const Entry& entry) const;
     std::vector<Entry>::iterator find(std::string_view name);
     Entry make_entry(std::string_view name, const Candidate& file, std::string& names);
+    // What the folder's events reported since the last update: names, or everything (the
+    // kernel's queue overflowed, or too many names).
+    struct Reported {
+        std::set<std::string> names;
+        bool everything = false;
+    };
+    Reported take_reported();
     // Looks at one name again (under the lock); true when a file is new there.
     bool look(std::string_view name);
-    void relist();
-    bool relist_due();
+    void relist(const Reported& reported);
+    bool relist_due(const Reported& reported);
     std::vector<std::string> read_names() const;
-    void wake_listeners();
+    void wake_listeners(); // under events_mutex_
+    void note_size();      // files_ and memory_bytes_ as they are now
 
     const std::string folder_;
     const bool is_glob_;
-    mutable std::mutex mutex_;
+    mutable std::mutex mutex_; // the listing; held while the folder is read
+    // What the events thread touches, apart, so that it never waits for a listing (which
+    // may take seconds on a slow filesystem) and holds up every watch's events.
+    std::mutex events_mutex_;
+    Reported reported_;
+    std::vector<WatchWakeup*> listeners_;
     std::vector<Entry> entries_; // by name
     std::string names_;          // the entries' names, one after the other
     std::size_t unused_name_bytes_ = 0;
@@ -99,12 +114,11 @@ private:
     std::uint64_t serial_ = 0;
     std::uint64_t files_examined_ = 0;
     bool listed_ = false;
-    bool everything_changed_ = false;               // events overflowed, or named too many files
-    std::set<std::string> changed_;                 // names the folder's events reported
     std::pair<std::int64_t, std::int64_t> stamp_{}; // the folder's mtime and ctime when listed
     std::chrono::steady_clock::time_point listed_at_{};
     std::int64_t listed_wall_ns_ = 0; // when it was listed, to compare with the folder's times
-    std::vector<WatchWakeup*> listeners_;
+    std::atomic<std::size_t> files_{0};
+    std::atomic<std::size_t> memory_bytes_{0};
     FilesystemEvents::Subscription subscription_; // last: ends before the rest goes
 };
 

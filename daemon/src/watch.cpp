@@ -52,7 +52,8 @@ Watch::Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher,
              std::shared_ptr<const std::atomic<bool>> predecessor_gone)
     : spec_(std::move(spec)), source_(source), publisher_(publisher), budget_(budget),
       delivery_(delivery), max_message_(max_message), runs_(runs), folders_(folders),
-      allowed_roots_(std::move(allowed_roots)), predecessor_gone_(std::move(predecessor_gone)) {
+      started_ns_(unix_time_now_ns()), allowed_roots_(std::move(allowed_roots)),
+      predecessor_gone_(std::move(predecessor_gone)) {
     stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     try {
         thread_ = std::thread([this] { run(); });
@@ -170,7 +171,8 @@ void Watch::run() {
         set_state(State::stopped);
         return;
     }
-    FileSelector selector(spec_.file, spec_.is_pattern(), spec_.timeout, folders_, wakeup_);
+    FileSelector selector(spec_.file, spec_.is_pattern(), spec_.timeout, folders_, wakeup_,
+                          started_ns_);
     const auto folder_path = folder_to_watch(spec_.file);
     DirectoryEvents folder(folders_.events(), folder_path, wakeup_);
     if (folder.error() != 0) {

@@ -97,6 +97,7 @@ private:
     const std::uint64_t max_message_;
     RunRegistry& runs_;
     WatchedFolders& folders_;
+    const std::int64_t started_ns_; // files of its pattern created since are runs to come
     std::optional<std::vector<std::string>> allowed_roots_; // guarded by mutex_ once running
     const std::shared_ptr<const std::atomic<bool>> predecessor_gone_;
     std::shared_ptr<WatchCounters> counters_ = std::make_shared<WatchCounters>();

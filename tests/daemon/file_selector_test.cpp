@@ -35,6 +35,13 @@ void age(const fs::path& path, std::chrono::hours hours) {
     fs::last_write_time(path, fs::file_time_type::clock::now() - hours);
 }
 
+// When a watch started after the files already there were written: later than now, as their
+// birth times come from the kernel's coarse clock (a tick behind), and the watch counts
+// files born within two ticks of its start as created since.
+std::int64_t started_later() {
+    return swmrd::daemon::unix_time_now_ns() + 50'000'000;
+}
+
 // What a watch shares with the others (inotify, folder listings) and where it waits.
 struct Shared {
     WatchedFolders folders;
@@ -88,7 +95,7 @@ TEST_CASE("a pattern watch skips history, takes a file still being written, then
     touch(dir.path / "other.txt");
 
     FileSelector selector((dir.path / "scan-*.h5").string(), true, std::chrono::seconds(10),
-                          shared.folders, shared.wakeup);
+                          shared.folders, shared.wakeup, started_later());
     auto current = selector.next();
     REQUIRE(current);
     CHECK(current->path == (dir.path / "scan-2.h5").string());
@@ -107,7 +114,7 @@ TEST_CASE("a pattern watch whose newest match is old waits for a new one") {
     touch(dir.path / "scan-1.h5");
     age(dir.path / "scan-1.h5", std::chrono::hours(1));
     FileSelector selector((dir.path / "scan-*.h5").string(), true, std::chrono::seconds(10),
-                          shared.folders, shared.wakeup);
+                          shared.folders, shared.wakeup, started_later());
     CHECK_FALSE(selector.next());
     touch(dir.path / "scan-2.h5");
     auto next = next_after_events(selector, shared.wakeup);
@@ -120,7 +127,7 @@ TEST_CASE("directories never match") {
     Shared shared;
     fs::create_directories(dir.path / "scan-dir.h5");
     FileSelector pattern((dir.path / "scan-*.h5").string(), true, std::chrono::seconds(10),
-                         shared.folders, shared.wakeup);
+                         shared.folders, shared.wakeup, started_later());
     CHECK_FALSE(pattern.next());
     FileSelector plain((dir.path / "scan-dir.h5").string(), false, std::chrono::seconds(10),
                        shared.folders, shared.wakeup);
@@ -160,7 +167,7 @@ TEST_CASE("an unchanged failed file gets three more tries, then waits for a chan
     const auto path = dir.path / "scan.h5";
     touch(path);
     FileSelector selector(path.string(), false, std::chrono::seconds(10), shared.folders,
-                          shared.wakeup, std::chrono::milliseconds(5));
+                          shared.wakeup, 0, std::chrono::milliseconds(5));
     const auto next_within = [&](std::chrono::milliseconds patience) {
         const auto deadline = std::chrono::steady_clock::now() + patience;
         std::optional<swmrd::daemon::Candidate> found;
@@ -210,7 +217,7 @@ TEST_CASE("a pattern watch looks again only at new names and names events report
         age(dir.path / ("scan-" + std::to_string(i) + ".h5"), std::chrono::hours(1));
     }
     FileSelector selector((dir.path / "scan-*.h5").string(), true, std::chrono::seconds(10),
-                          shared.folders, shared.wakeup);
+                          shared.folders, shared.wakeup, started_later());
     CHECK_FALSE(selector.next());
     const auto after_first = selector.files_examined();
     CHECK(after_first == 50);
@@ -239,7 +246,7 @@ TEST_CASE("watches of one folder share its listing: a few dozen bytes a file, lo
         wakeups.push_back(std::make_unique<WatchWakeup>());
         watches.push_back(std::make_unique<FileSelector>((dir.path / pattern).string(), true,
                                                          std::chrono::seconds(10), shared.folders,
-                                                         *wakeups.back()));
+                                                         *wakeups.back(), started_later()));
         CHECK(watches.back()->next()); // the newest file, just written
     }
     const auto figures = shared.folders.figures();
@@ -295,7 +302,7 @@ TEST_CASE("a pattern with glob characters in its folders is listed whole, as oft
     touch(dir.path / "a" / "scan-1.h5");
     age(dir.path / "a" / "scan-1.h5", std::chrono::hours(1));
     FileSelector selector((dir.path / "*" / "scan-*.h5").string(), true, std::chrono::seconds(10),
-                          shared.folders, shared.wakeup);
+                          shared.folders, shared.wakeup, started_later());
     CHECK_FALSE(selector.next());
     touch(dir.path / "b" / "scan-2.h5");
     // No events for such a pattern: the listing is read again when the watch looks.
@@ -307,4 +314,28 @@ TEST_CASE("a pattern with glob characters in its folders is listed whole, as oft
     }
     REQUIRE(next);
     CHECK(next->path == (dir.path / "b" / "scan-2.h5").string());
+}
+
+TEST_CASE("files created after the watch started, before its first look, are runs, oldest first") {
+    // A large folder on a slow filesystem is first listed seconds after the watch started.
+    TempDir dir;
+    Shared shared;
+    touch(dir.path / "scan-0.h5");
+    age(dir.path / "scan-0.h5", std::chrono::hours(1));
+    // Born well before the watch started, past the coarse clock's ticks.
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    const auto started = swmrd::daemon::unix_time_now_ns();
+    touch(dir.path / "scan-1.h5");
+    touch(dir.path / "scan-2.h5");
+    fs::last_write_time(dir.path / "scan-2.h5",
+                        fs::last_write_time(dir.path / "scan-1.h5") + std::chrono::seconds(1));
+    FileSelector selector((dir.path / "scan-*.h5").string(), true, std::chrono::seconds(10),
+                          shared.folders, shared.wakeup, started);
+    for (const auto* name : {"scan-1.h5", "scan-2.h5"}) {
+        auto next = selector.next();
+        REQUIRE(next);
+        CHECK(next->path == (dir.path / name).string());
+        selector.mark(*next, FileState::done);
+    }
+    CHECK_FALSE(selector.next()); // scan-0 is history
 }
