@@ -112,9 +112,9 @@ void PeerGuard::run() {
     auto next_check = Clock::now() + tick_;
     while (!stopping_.load()) {
         zmq::pollitem_t item{monitor_.handle(), 0, ZMQ_POLLIN, 0};
-        auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 next_check - Clock::now()),
-                             std::chrono::milliseconds(0));
+        auto wait = std::max(
+            std::chrono::duration_cast<std::chrono::milliseconds>(next_check - Clock::now()),
+            std::chrono::milliseconds(0));
         // Crowding is looked at every few milliseconds (a load of a counter): a stalled peer
         // must not hold the reader for a whole tick before it is judged.
         if (options_.crowded)
@@ -175,7 +175,7 @@ void PeerGuard::admit(int zmq_fd, const std::string& endpoint) {
     peer.address = peer_address(own_fd);
     peer.endpoint = endpoint;
     peer.since = peer.took = std::chrono::system_clock::now();
-    peer.idle_since = Clock::now();
+    peer.idle_since = peer.connected_at = Clock::now();
     // The kernel's own limit is a backstop, later than ours: a cut is then always ours, and
     // counted.
     set_user_timeout(own_fd, 2 * options_.peer_timeout + std::chrono::seconds(1));
@@ -256,9 +256,9 @@ void PeerGuard::note_queue(Peer& peer, const SocketProgress& progress, Clock::ti
     else if (!progress.acknowledged && progress.queued < peer.last.queued)
         taken = static_cast<double>(peer.last.queued - progress.queued);
     const double elapsed = std::chrono::duration<double>(now - peer.looked_at).count();
-    peer.recent_bytes = peer.recent_bytes *
-                            std::exp(-elapsed / std::chrono::duration<double>(recent).count()) +
-                        taken;
+    peer.recent_bytes =
+        peer.recent_bytes * std::exp(-elapsed / std::chrono::duration<double>(recent).count()) +
+        taken;
     const bool waiting = progress.queued > 0;
     if (waiting != peer.waiting || now - peer.looked_at > continuous_looks)
         peer.waiting_changed = now;
@@ -278,20 +278,26 @@ void PeerGuard::cut_crowding(Clock::time_point now) {
     if (!waiting_since || now - *waiting_since < crowded_patience_ ||
         now - last_share_cut_ < crowded_patience_)
         return;
-    const Peer* held_back = nullptr;
     Peer* culprit = nullptr;
-    for (auto& [zmq_fd, peer] : peers_) {
-        if (peer.cut || now - peer.waiting_changed < crowded_patience_)
-            continue;
-        if (!peer.waiting && peer.recent_bytes >= consuming_bytes)
-            held_back = &peer;
-        if (peer.waiting && (!culprit || peer.waiting_changed < culprit->waiting_changed))
+    for (auto& [zmq_fd, peer] : peers_)
+        if (!peer.cut && peer.waiting && now - peer.waiting_changed >= crowded_patience_ &&
+            (!culprit || peer.waiting_changed < culprit->waiting_changed))
             culprit = &peer;
-    }
     // A subscriber that keeps up but paused (descheduled on a busy host, a collector's pause)
     // has had bytes waiting for a moment only; one stopped or lagging has had them since
     // before the budget filled. Its bytes must have waited longer than the others starved.
-    if (!held_back || !culprit || now - culprit->waiting_changed < culprit_patience)
+    if (!culprit || now - culprit->waiting_changed < culprit_patience)
+        return;
+    // Held back by it: a peer that consumed the stream and has nothing left to take, and
+    // that was connected before the culprit's bytes began to wait. One that joined since
+    // was only ever sent what came after (a subscriber just cut and reconnecting, say): its
+    // empty queue says nothing of who holds the others back.
+    const Peer* held_back = nullptr;
+    for (const auto& [zmq_fd, peer] : peers_)
+        if (!peer.cut && !peer.waiting && now - peer.waiting_changed >= crowded_patience_ &&
+            peer.recent_bytes >= consuming_bytes && peer.connected_at <= culprit->waiting_changed)
+            held_back = &peer;
+    if (!held_back)
         return;
     last_share_cut_ = now;
     cut(*culprit, CutReason::share,

@@ -7,8 +7,8 @@
 //   stuck mid-message) is cut: reason `stalled`;
 // - in independent delivery, once a reader has waited 20 ms for room in the budget while a
 //   peer that was taking bytes has had nothing left to take, the peer that has had bytes
-//   waiting for it the longest (50 ms at least) is cut: its pipe holds the budget, and with it the others:
-//   reason `share`;
+//   waiting for it the longest (50 ms at least) is cut: its pipe holds the budget, and with it the
+//   others: reason `share`;
 // - a connection past `max_connections` on its endpoint is closed at once: reason
 //   `max_connections`.
 //
@@ -60,10 +60,10 @@ struct GuardOptions {
 struct PeerView {
     std::string channel;
     std::string address;
-    std::string endpoint; // the daemon's endpoint it connected to
-    double since = 0.0;   // seconds since the Unix epoch
+    std::string endpoint;                // the daemon's endpoint it connected to
+    double since = 0.0;                  // seconds since the Unix epoch
     std::optional<std::uint64_t> queued; // bytes in the kernel's send queue for it
-    double progress = 0.0; // when it last took bytes (or connected)
+    double progress = 0.0;               // when it last took bytes (or connected)
 };
 
 class PeerGuard {
@@ -96,7 +96,8 @@ private:
         std::string endpoint;
         std::chrono::system_clock::time_point since;
         std::chrono::system_clock::time_point took; // last progress, for `peers`
-        Clock::time_point idle_since;               // bytes waiting and none taken since
+        Clock::time_point connected_at;
+        Clock::time_point idle_since; // bytes waiting and none taken since
         SocketProgress last;
         // Looked at closely while the budget is crowded: whether bytes wait for it, since
         // when without a break, and the bytes it took lately (decaying over 250 ms).
@@ -123,7 +124,7 @@ private:
     const GuardOptions options_;
     const std::chrono::milliseconds tick_;
     const std::chrono::milliseconds crowded_patience_;
-    mutable std::mutex mutex_; // peers_, for peers() from other threads
+    mutable std::mutex mutex_;  // peers_, for peers() from other threads
     std::map<int, Peer> peers_; // by libzmq's descriptor
     std::atomic<std::uint64_t> accepted_{0};
     std::atomic<std::uint64_t> disconnected_{0};
