@@ -67,9 +67,9 @@ int bind_listener(const config::HttpAddress& address, unsigned& bound_port) {
     sockaddr_storage local{};
     socklen_t length = sizeof local;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
-    bound_port = ntohs(local.ss_family == AF_INET6
-                           ? reinterpret_cast<sockaddr_in6*>(&local)->sin6_port
-                           : reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+    bound_port =
+        ntohs(local.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&local)->sin6_port
+                                          : reinterpret_cast<sockaddr_in*>(&local)->sin_port);
     return fd;
 }
 
@@ -104,8 +104,8 @@ MHD_Result send(MHD_Connection* connection, const HttpResponse& answer) {
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, answer.content_type.c_str());
     for (const auto& [name, value] : answer.headers)
         MHD_add_response_header(response, name.c_str(), value.c_str());
-    const auto queued = MHD_queue_response(connection, static_cast<unsigned>(answer.status),
-                                           response);
+    const auto queued =
+        MHD_queue_response(connection, static_cast<unsigned>(answer.status), response);
     MHD_destroy_response(response);
     return queued;
 }
@@ -214,14 +214,12 @@ HttpServer::HttpServer(const config::HttpAddress& address, DaemonAccess access)
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
             MHD_USE_ERROR_LOG,
         0, &HttpServerCallbacks::admit, this, &HttpServerCallbacks::on_request, this,
-        MHD_OPTION_LISTEN_SOCKET, listener,
-        MHD_OPTION_CONNECTION_LIMIT, backstop,
-        MHD_OPTION_NOTIFY_CONNECTION, &HttpServerCallbacks::on_connection, this,
-        MHD_OPTION_CONNECTION_TIMEOUT, http_idle_seconds,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, http_connection_memory,
-        MHD_OPTION_NOTIFY_COMPLETED, &HttpServerCallbacks::on_completed, this,
-        MHD_OPTION_EXTERNAL_LOGGER, &log_from_library, nullptr,
-        MHD_OPTION_END);
+        // First, so that no message of the library goes to stderr before it is set.
+        MHD_OPTION_EXTERNAL_LOGGER, &log_from_library, nullptr, MHD_OPTION_LISTEN_SOCKET, listener,
+        MHD_OPTION_CONNECTION_LIMIT, backstop, MHD_OPTION_NOTIFY_CONNECTION,
+        &HttpServerCallbacks::on_connection, this, MHD_OPTION_CONNECTION_TIMEOUT, http_idle_seconds,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, http_connection_memory, MHD_OPTION_NOTIFY_COMPLETED,
+        &HttpServerCallbacks::on_completed, this, MHD_OPTION_END);
     if (!server_) {
         ::close(listener);
         throw std::runtime_error("cannot serve the http endpoint " +

@@ -85,8 +85,11 @@ LatestFrame LatestFrames::read(const std::string& watch, const std::string& data
     {
         std::lock_guard lock(entry->mutex);
         const auto now = std::chrono::steady_clock::now();
-        const bool same_frame = entry->read && entry->run == record->run && entry->index == index;
-        if (!same_frame && (!entry->read || now - entry->read_at >= min_interval_)) {
+        // A request that found the newest index before another stored a newer frame must not
+        // put the older one back: the view never steps back within a run.
+        const bool same_run = entry->read && entry->run == record->run;
+        const bool newer = !same_run || index > entry->index;
+        if (newer && (!entry->read || now - entry->read_at >= min_interval_)) {
             entry->read = read_again(*record, index);
             std::uint64_t bytes = 0;
             for (const auto& part : entry->read->parts)
