@@ -1,9 +1,9 @@
 // swmrd: thin on purpose; everything it does lives in the swmrd_daemon library tests link.
 
-#include "command_line.hpp"
-#include "daemon.hpp"
-#include "logging.hpp"
-#include "signals.hpp"
+#include "service/command_line.hpp"
+#include "service/daemon.hpp"
+#include "base/logging.hpp"
+#include "service/signals.hpp"
 #include "version.hpp"
 
 #include <swmrd/config/config_error.hpp>

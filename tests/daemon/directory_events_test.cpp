@@ -1,4 +1,4 @@
-#include "directory_events.hpp"
+#include "files/directory_events.hpp"
 
 #include <doctest/doctest.h>
 

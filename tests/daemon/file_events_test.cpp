@@ -1,4 +1,4 @@
-#include "file_events.hpp"
+#include "files/file_events.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,5 @@
-#include "file_selector.hpp"
+#include "base/wall_clock.hpp"
+#include "files/file_selector.hpp"
 
 #include <doctest/doctest.h>
 

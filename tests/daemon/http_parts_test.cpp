@@ -1,10 +1,10 @@
 // The HTTP endpoint's parts that need no daemon: the metrics text, frame values as numbers,
 // the latency histogram and calls handed to the control loop.
 
-#include "control_loop_calls.hpp"
+#include "base/control_loop_calls.hpp"
 #include "http/frame_values.hpp"
 #include "http/metrics_exposition.hpp"
-#include "latency_histogram.hpp"
+#include "base/latency_histogram.hpp"
 
 #include <doctest/doctest.h>
 

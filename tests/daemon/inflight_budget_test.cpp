@@ -1,4 +1,4 @@
-#include "inflight_budget.hpp"
+#include "base/inflight_budget.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "payload_block.hpp"
+#include "reader/payload_block.hpp"
 
 #include <doctest/doctest.h>
 

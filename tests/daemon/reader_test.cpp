@@ -1,7 +1,7 @@
 // The daemon's side of its reader processes: the shared arena, the wire format's decoding of
 // what a reader answers (a reader is as untrusted as the files it reads), and a real
 // swmrd-reader answering, failing, hanging and dying.
-#include "payload_block.hpp"
+#include "reader/payload_block.hpp"
 #include "reader/reader_process.hpp"
 #include "reader/reader_wire.hpp"
 #include "reader/shared_arena.hpp"

@@ -85,8 +85,7 @@ bool wants_binary(const HttpRequest& request) {
     return request.header("accept").find("application/octet-stream") != std::string::npos;
 }
 
-void answer_latest(LatestFrames& latest, const HttpRequest& request,
-                   HttpResponse& response) {
+void answer_latest(LatestFrames& latest, const HttpRequest& request, HttpResponse& response) {
     const auto& watch = request.captured;
     const auto dataset = request.param("dataset");
     if (!dataset)

@@ -48,8 +48,7 @@ bool ConnectionLimits::admit(const sockaddr* address) {
         spdlog::warn("http: refused {} connection(s), the last from {}: {}", refusals_unlogged_,
                      host,
                      open >= max_connections_
-                         ? fmt::format("{} connections open, the most max_connections allows",
-                                       open)
+                         ? fmt::format("{} connections open, the most max_connections allows", open)
                          : fmt::format("{} connections open from it, the most one address may "
                                        "hold (a quarter of max_connections)",
                                        from_host));

@@ -1,9 +1,9 @@
 #pragma once
 // How many connections the HTTP endpoint holds: `max_connections` in all (16 at least), a
-// quarter of it from any one client address (8 at least), so that one client (a browser left open on many tabs, or a
-// client sending its requests a byte at a time) cannot take every slot. A connection past
-// either is closed before a byte is read, counted, and logged at most once a second.
-// libmicrohttpd calls all three from its one thread; counts are read from others.
+// quarter of it from any one client address (8 at least), so that one client (a browser left open
+// on many tabs, or a client sending its requests a byte at a time) cannot take every slot. A
+// connection past either is closed before a byte is read, counted, and logged at most once a
+// second. libmicrohttpd calls all three from its one thread; counts are read from others.
 
 #include <atomic>
 #include <chrono>

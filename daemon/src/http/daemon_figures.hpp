@@ -3,7 +3,8 @@
 // the subscribers, the in-flight budgets and the fetch channel. Taken on the control loop
 // (the watch list's thread); the counters themselves are atomics that go on moving.
 
-#include "watch_counters.hpp"
+#include "files/folder_figures.hpp"
+#include "watch/watch_figures.hpp"
 
 #include <swmrd/proto/control.hpp>
 
@@ -14,18 +15,12 @@
 
 namespace swmrd::daemon {
 
-struct WatchFigures {
-    proto::WatchStatus status;
-    std::shared_ptr<const WatchCounters> counters;
-    std::vector<std::string> datasets; // the parts of its frames: datasets, interleaved groups
-};
-
 struct BudgetFigures {
     std::uint64_t held = 0;
     std::uint64_t limit = 0;
 };
 
-// Peers disconnected since the start on one channel for one reason (peers/peer_guard.hpp).
+// Peers disconnected since the start on one channel for one reason (delivery/peer_guard.hpp).
 struct PeerCutFigures {
     std::string channel; // "publish" or "fetch"
     std::string reason;  // "stalled", "share", "max_connections"
@@ -37,14 +32,6 @@ struct HttpFigures {
     std::uint64_t connections = 0;  // open now
     std::uint64_t refused = 0;      // connections past max_connections, or past one address's share
     std::uint64_t refused_busy = 0; // requests answered 503: every worker busy, their queue full
-};
-
-// What the watches share of the filesystem (watched_folders.hpp).
-struct FolderFigures {
-    std::uint64_t listings = 0;       // folders that pattern watches look in
-    std::uint64_t files = 0;          // in those listings
-    std::uint64_t memory_bytes = 0;   // what the listings hold
-    std::uint64_t kernel_watches = 0; // inotify watches in use, on one instance
 };
 
 struct DaemonFigures {

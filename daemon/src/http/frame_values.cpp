@@ -11,8 +11,7 @@ namespace swmrd::daemon {
 
 namespace {
 
-template <typename Unsigned>
-Unsigned load(const char* data, bool swap) {
+template <typename Unsigned> Unsigned load(const char* data, bool swap) {
     Unsigned value;
     std::memcpy(&value, data, sizeof value);
     if (!swap)
@@ -43,8 +42,10 @@ nlohmann::json real(double value) {
 template <typename Convert>
 nlohmann::json each(const std::string& bytes, std::size_t size, Convert convert) {
     if (bytes.size() % size != 0)
-        throw std::invalid_argument(std::to_string(bytes.size()) + " bytes are not a whole number "
-                                    "of " + std::to_string(size) + "-byte values");
+        throw std::invalid_argument(std::to_string(bytes.size()) +
+                                    " bytes are not a whole number "
+                                    "of " +
+                                    std::to_string(size) + "-byte values");
     auto values = nlohmann::json::array();
     for (std::size_t offset = 0; offset < bytes.size(); offset += size)
         values.push_back(convert(bytes.data() + offset));
@@ -68,11 +69,14 @@ nlohmann::json values_as_json(const std::string& dtype, const std::string& bytes
         if (size == 1)
             return each(bytes, 1, [](const char* data) { return load<std::uint8_t>(data, false); });
         if (size == 2)
-            return each(bytes, 2, [swap](const char* data) { return load<std::uint16_t>(data, swap); });
+            return each(bytes, 2,
+                        [swap](const char* data) { return load<std::uint16_t>(data, swap); });
         if (size == 4)
-            return each(bytes, 4, [swap](const char* data) { return load<std::uint32_t>(data, swap); });
+            return each(bytes, 4,
+                        [swap](const char* data) { return load<std::uint32_t>(data, swap); });
         if (size == 8)
-            return each(bytes, 8, [swap](const char* data) { return load<std::uint64_t>(data, swap); });
+            return each(bytes, 8,
+                        [swap](const char* data) { return load<std::uint64_t>(data, swap); });
         break;
     case 'i':
         if (size == 1)

@@ -17,7 +17,7 @@ struct HttpRequest {
     std::string path;   // percent-decoded, without the query
     std::map<std::string, std::string> query;
     std::map<std::string, std::string> headers; // names in lower case
-    std::string captured; // the segment a route's "{}" matched
+    std::string captured;                       // the segment a route's "{}" matched
 
     std::optional<std::string> param(const std::string& name) const;
     // "" when absent; `name` in lower case.

@@ -6,17 +6,18 @@
 // a client that sends its request a byte at a time, or reads its answer slowly, holds a
 // connection slot and nothing else; pipelined requests are answered in turn; a request that
 // cannot be parsed gets 400 and its connection closes. Connections are bounded per endpoint
-// and per client address (connection_limits.hpp), and idle ones close after 5 s. Answers are computed by a few request workers (request_workers.hpp), while their
-// connection is suspended; everything shown of the daemon's state is asked of the control
-// loop with a deadline, so no client ever holds the control loop or a watch.
+// and per client address (connection_limits.hpp), and idle ones close after 5 s. Answers are
+// computed by a few request workers (request_workers.hpp), while their connection is suspended;
+// everything shown of the daemon's state is asked of the control loop with a deadline, so no client
+// ever holds the control loop or a watch.
 
-#include "control_loop_calls.hpp"
+#include "base/control_loop_calls.hpp"
 #include "http/connection_limits.hpp"
 #include "http/daemon_figures.hpp"
 #include "http/http_exchange.hpp"
 #include "http/latest_frame.hpp"
 #include "http/request_workers.hpp"
-#include "run_registry.hpp"
+#include "runs/run_registry.hpp"
 
 #include <swmrd/config/daemon_config.hpp>
 

@@ -1,7 +1,7 @@
 #include "http/latest_frame.hpp"
 
-#include "fetch_reader.hpp"
-#include "inflight_budget.hpp"
+#include "base/inflight_budget.hpp"
+#include "fetch/fetch_reader.hpp"
 
 namespace swmrd::daemon {
 

@@ -10,7 +10,7 @@
 // being viewed hold `max_bytes` together at most (the least recently asked for go first;
 // one not asked for in a while goes anyway).
 
-#include "run_registry.hpp"
+#include "runs/run_registry.hpp"
 
 #include <nlohmann/json.hpp>
 
