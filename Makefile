@@ -18,7 +18,7 @@ FUZZ_TARGETS ?= fuzz_headers fuzz_control fuzz_replies fuzz_fetch fuzz_config fu
 # runs in `make fuzz` only).
 FUZZ_CI = fuzz_headers fuzz_control fuzz_replies fuzz_fetch fuzz_config fuzz_hostile_layout
 
-.PHONY: all deps deps-checks build test demo bench bench-smoke stress sanitize fuzz fuzz-build fuzz-ci clean
+.PHONY: all deps deps-checks build test lint demo bench bench-smoke stress sanitize fuzz fuzz-build fuzz-ci clean
 
 all: build
 
@@ -33,6 +33,13 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+# The house style, checked: clang-format (.clang-format) on every C++ file, flake8 (.flake8)
+# on every Python file. `clang-format -i FILE` mends a C++ file.
+lint: deps-checks
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+	flake8 $$(git ls-files '*.py')
+	@echo "lint: clang-format and flake8 clean"
 
 demo: build
 	@bash tools/demo/run-demo.sh $(BUILD_DIR)

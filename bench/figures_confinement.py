@@ -37,7 +37,7 @@ def bench_confinement(tools, baseline, work, table, frames, pairs=6, watches=4):
             ours.append(mb_per_s(now))
             before.append(mb_per_s(then))
             ratios.append(ours[-1] / before[-1])
-        table.add(f"12. large, reader processes", median(ours), "MB/s", median(before),
+        table.add("12. large, reader processes", median(ours), "MB/s", median(before),
                   "in-process reads (--baseline)", ">= 0.9 of in-process",
                   ratio=median(ratios))
         table.note(f"figure 12, {pairs} pairs reader processes/in-process, ABBA: ratios "

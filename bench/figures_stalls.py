@@ -2,7 +2,6 @@
 subscriber's figures beside one stopped with SIGSTOP, against the same subscriber alone, in
 alternated pairs, each pair in a fresh daemon."""
 
-import json
 import signal
 import subprocess
 import sys

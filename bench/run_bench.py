@@ -52,8 +52,9 @@ def main():
     print("parameters:", ", ".join(f"{k}={v}" for k, v in params.items()))
     print()
     table = Table()
-    only = set(args.only or ["large", "watches", "bitshuffle", "confinement", "small", "latency", "memory", "idle", "folder", "fanout",
-                             "fetch", "repair", "independent", "stalls"])
+    only = set(args.only or ["large", "watches", "bitshuffle", "confinement", "small", "latency",
+                             "memory", "idle", "folder", "fanout", "fetch", "repair",
+                             "independent", "stalls"])
     work = Path(tempfile.mkdtemp(prefix="swmrd-bench-"))
     try:
         if "large" in only:

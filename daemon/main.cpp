@@ -1,8 +1,8 @@
 // swmrd: thin on purpose; everything it does lives in the swmrd_daemon library tests link.
 
+#include "base/logging.hpp"
 #include "service/command_line.hpp"
 #include "service/daemon.hpp"
-#include "base/logging.hpp"
 #include "service/signals.hpp"
 #include "version.hpp"
 

@@ -4,7 +4,8 @@
 # lists only when something is.
 #
 #   install-deps.sh           what `make build`, `make test`, `make demo` and `make bench` need
-#   install-deps.sh checks    also clang and libFuzzer, for `make sanitize` and `make fuzz`
+#   install-deps.sh checks    also clang, libFuzzer and the linters, for `make sanitize`,
+#                             `make fuzz` and `make lint`
 set -euo pipefail
 
 packages=(
@@ -34,6 +35,8 @@ packages=(
 if [ "${1:-}" = checks ]; then
     # libFuzzer is clang's; ASan, UBSan and TSan come with GCC already
     packages+=(clang-14 libclang-rt-14-dev libfuzzer-14-dev)
+    # the house style: make lint
+    packages+=(clang-format flake8)
 fi
 
 missing=()

@@ -27,8 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     default:
         swmrd::fuzz::check_round_trip(
-            body, length,
-            [](const void* bytes, std::size_t n) { return decode_fetched(bytes, n); },
+            body, length, [](const void* bytes, std::size_t n) { return decode_fetched(bytes, n); },
             [](const FetchedHeader& header) { return encode_fetched(header); });
         break;
     }

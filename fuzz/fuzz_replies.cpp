@@ -9,7 +9,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace swmrd::proto;
-    static const std::array<std::string, 6> commands{"ping", "start", "stop",
+    static const std::array<std::string, 6> commands{"ping", "start",  "stop",
                                                      "list", "status", "runs"};
     if (size == 0)
         return 0;

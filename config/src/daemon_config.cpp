@@ -177,8 +177,9 @@ DaemonConfig from_value(const proto::Value& root) {
     if (const auto* delivery = root.find("delivery")) {
         static constexpr Delivery modes[] = {Delivery::lossless, Delivery::drop,
                                              Delivery::independent};
-        config.delivery =
-            modes[expect_choice(*delivery, "delivery", {"lossless", "drop", "independent"})];
+        config.delivery = modes[expect_choice(
+            *delivery, "delivery",
+            {delivery_name(modes[0]), delivery_name(modes[1]), delivery_name(modes[2])})];
         if (config.delivery == Delivery::independent && !config.fetch)
             fail("delivery",
                  "is independent, which needs a fetch endpoint: a subscriber that falls behind "
@@ -227,6 +228,18 @@ DaemonConfig from_value(const proto::Value& root) {
 }
 
 } // namespace
+
+const char* delivery_name(Delivery delivery) {
+    switch (delivery) {
+    case Delivery::drop:
+        return "drop";
+    case Delivery::independent:
+        return "independent";
+    case Delivery::lossless:
+        break;
+    }
+    return "lossless";
+}
 
 DaemonConfig parse_config(const std::string& yaml_text, const std::string& source) {
     const auto root = yaml_to_value(yaml_text, source);

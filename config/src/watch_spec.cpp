@@ -116,7 +116,8 @@ bool is_valid_watch_name(const std::string& name) {
 
 WatchSpec parse_watch_spec(const proto::Value& spec, const std::string& context) {
     expect_map(spec, context,
-               "a watch spec: a map with name, file, keys and datasets (PROTOCOL.md section 3)");
+               "a watch spec: a map with name, file, keys and datasets (docs/protocol.md, The "
+               "control channel: a watch spec)");
     check_keys(spec, context,
                {"name", "file", "keys", "datasets", "interleaved", "finished", "timeout",
                 "encoding", "from"},

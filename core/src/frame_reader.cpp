@@ -3,9 +3,9 @@
 #include "check.hpp"
 #include "dtype.hpp"
 #include "filters.hpp"
-#include "stored_chunks.hpp"
 #include "flat_selection.hpp"
 #include "objects.hpp"
+#include "stored_chunks.hpp"
 #include "swmr_file_impl.hpp"
 
 #include <algorithm>
@@ -111,9 +111,10 @@ FrameReader::FrameReader(const SwmrFile& file, const std::string& dataset_path,
     d.type = check_handle<TypeHandle>(H5Dget_type(d.dataset.get()), describe);
     const auto type = describe_type(d.type.get());
     if (!type.dtype)
-        throw H5Error(d.what() + " has an unsupported type (" + type.in_words +
-                      "): only integers of 1, 2, 4 or 8 bytes, IEEE floats of 2, 4 or 8 bytes and bools "
-                      "can be read");
+        throw H5Error(
+            d.what() + " has an unsupported type (" + type.in_words +
+            "): only integers of 1, 2, 4 or 8 bytes, IEEE floats of 2, 4 or 8 bytes and bools "
+            "can be read");
     d.info.dtype = *type.dtype;
     d.info.item_size = type.item_size;
 
@@ -140,8 +141,8 @@ FrameReader::FrameReader(const SwmrFile& file, const std::string& dataset_path,
         check(H5Pget_chunk(dcpl.get(), static_cast<int>(d.chunk_dims.size()), d.chunk_dims.data()),
               describe);
     }
-    d.set_frame_dims({extent.dims.begin() + static_cast<std::ptrdiff_t>(scan_rank),
-                      extent.dims.end()});
+    d.set_frame_dims(
+        {extent.dims.begin() + static_cast<std::ptrdiff_t>(scan_rank), extent.dims.end()});
     d.file_space = check_handle<SpaceHandle>(H5Dget_space(d.dataset.get()), describe);
     const hsize_t one = 1;
     d.memory_space = check_handle<SpaceHandle>(H5Screate_simple(1, &one, nullptr), describe);
@@ -236,8 +237,8 @@ void FrameReader::read(std::uint64_t first, std::uint64_t count, std::span<std::
         return "reading frames " + std::to_string(first) + " to " + std::to_string(end - 1) +
                " of " + d.what();
     };
-    check(d.selection.read(d.dataset.get(), d.type.get(), d.file_space.get(),
-                           d.memory_space.get(), first, count, out.data(), d.info.item_size),
+    check(d.selection.read(d.dataset.get(), d.type.get(), d.file_space.get(), d.memory_space.get(),
+                           first, count, out.data(), d.info.item_size),
           describe);
 }
 

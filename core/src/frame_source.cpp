@@ -122,11 +122,10 @@ std::string FrameSource::data_shortfall(std::uint64_t index) {
                    info.path + " still has extent " + extent_text(reader.extent()) +
                    ": its frame shape was never set";
         if (at.local >= reader.frames_held())
-            return "the keys mark frame " + std::to_string(index) +
-                   " readable, but dataset " + info.path + " holds only " +
-                   std::to_string(reader.frames_held()) + " frames (extent " +
-                   extent_text(reader.extent()) + "); it needs " + std::to_string(at.local + 1) +
-                   " in its scan dimensions";
+            return "the keys mark frame " + std::to_string(index) + " readable, but dataset " +
+                   info.path + " holds only " + std::to_string(reader.frames_held()) +
+                   " frames (extent " + extent_text(reader.extent()) + "); it needs " +
+                   std::to_string(at.local + 1) + " in its scan dimensions";
     }
     return "frame " + std::to_string(index) + " is readable";
 }

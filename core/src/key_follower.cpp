@@ -153,8 +153,8 @@ void KeyFollower::Impl::read_window(Key& key, std::uint64_t at, std::uint64_t co
         return;
     const auto inside = std::min<std::uint64_t>(count, key.points - at);
     key.selection.set_dims(key.dims, {});
-    check(key.selection.read(key.dataset.get(), value_type, key.space.get(), memory_space.get(),
-                             at, inside, key.values.data(), sizeof(double)),
+    check(key.selection.read(key.dataset.get(), value_type, key.space.get(), memory_space.get(), at,
+                             inside, key.values.data(), sizeof(double)),
           [&] {
               return "reading key dataset " + key.path + " from index " + std::to_string(at) +
                      in_file();
@@ -278,7 +278,9 @@ KeyPoll KeyFollower::poll(Clock::time_point now) {
     return {d.readable, d.end};
 }
 
-void KeyFollower::restart_timeout(Clock::time_point now) { impl_->last_progress = now; }
+void KeyFollower::restart_timeout(Clock::time_point now) {
+    impl_->last_progress = now;
+}
 
 std::uint64_t KeyFollower::digest(std::uint64_t count) {
     silence_hdf5_errors_on_this_thread();

@@ -51,8 +51,7 @@ std::string external_target(const SwmrFile& file, const std::string& link, std::
     const char* target_file = nullptr;
     const char* target_object = nullptr;
     if (H5Lget_val(file_id(file), link.c_str(), value.data(), value.size(), H5P_DEFAULT) < 0 ||
-        H5Lunpack_elink_val(value.data(), value.size(), &flags, &target_file, &target_object) <
-            0) {
+        H5Lunpack_elink_val(value.data(), value.size(), &flags, &target_file, &target_object) < 0) {
         H5Eclear2(H5E_DEFAULT);
         return {};
     }
@@ -126,7 +125,8 @@ std::string refused_virtual_source(const SwmrFile& file, hid_t creation) {
             continue;
         // HDF5 would look under this prefix first, where the check below does not.
         if (const char* prefix = std::getenv("HDF5_VDS_PREFIX"); prefix != nullptr && *prefix)
-            return "maps " + name + ", and the daemon's environment sets HDF5_VDS_PREFIX, "
+            return "maps " + name +
+                   ", and the daemon's environment sets HDF5_VDS_PREFIX, "
                    "which could take it elsewhere";
         std::string why;
         if (!file.impl().allows(name, &why))
@@ -189,8 +189,7 @@ DatasetHandle open_dataset(const SwmrFile& file, const std::string& path, const 
             return "reading the layout of " + role + " " + path + " in " + file.path();
         });
         if (H5Pget_layout(creation.get()) == H5D_VIRTUAL) {
-            if (const auto refused = refused_virtual_source(file, creation.get());
-                !refused.empty())
+            if (const auto refused = refused_virtual_source(file, creation.get()); !refused.empty())
                 throw H5Error(role + " " + path + " in " + file.path() +
                               " is a virtual dataset that " + refused +
                               " (a watch started by control stays inside the allowed roots)");

@@ -84,8 +84,7 @@ SwmrFile::SwmrFile(SwmrFile&&) noexcept = default;
 SwmrFile& SwmrFile::operator=(SwmrFile&&) noexcept = default;
 SwmrFile::~SwmrFile() = default;
 
-std::optional<SwmrFile> SwmrFile::try_open(const std::string& path, std::string* why,
-                                           bool apart) {
+std::optional<SwmrFile> SwmrFile::try_open(const std::string& path, std::string* why, bool apart) {
     silence_hdf5_errors_on_this_thread();
     struct stat status {};
     if (::stat(path.c_str(), &status) != 0) {

@@ -34,8 +34,7 @@ struct Message {
 
 std::optional<Message> receive(zmq::socket_t& socket) {
     Message message;
-    if (!zmq::recv_multipart(socket, std::back_inserter(message.parts)) ||
-        message.parts.size() < 2)
+    if (!zmq::recv_multipart(socket, std::back_inserter(message.parts)) || message.parts.size() < 2)
         return std::nullopt;
     message.handle = msgpack::unpack(message.parts[1].data<char>(), message.parts[1].size());
     message.header = message.handle.get().as<Map>();

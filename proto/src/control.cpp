@@ -38,7 +38,7 @@ void pack_status(Writer& w, const WatchStatus& s) {
     w.key("source");
     w.string(s.source);
     w.key("state");
-    w.string(s.state);
+    w.word(s.state);
     w.key("current_file");
     w.optional_string(s.current_file);
     w.key("run");
@@ -56,7 +56,7 @@ void pack_status(Writer& w, const WatchStatus& s) {
     w.key("error");
     w.optional_string(s.error);
     w.key("file_state");
-    w.optional_string(s.file_state);
+    w.optional_word(s.file_state);
     w.key("warning");
     w.optional_string(s.warning);
 }
@@ -71,7 +71,7 @@ WatchStatus read_status(const Fields& fields) {
     s.name = fields.string("name");
     s.file = fields.string("file");
     s.source = fields.string("source");
-    s.state = fields.string("state");
+    s.state = fields.word<WatchState>("state");
     s.current_file = fields.optional_string("current_file");
     s.run = fields.optional_string("run");
     s.frames = fields.uint("frames");
@@ -81,7 +81,7 @@ WatchStatus read_status(const Fields& fields) {
     s.error = fields.optional_string("error");
     // Added after the first release: a daemon that predates them does not send them.
     if (fields.find("file_state"))
-        s.file_state = fields.optional_string("file_state");
+        s.file_state = fields.optional_word<FileState>("file_state");
     if (fields.find("warning"))
         s.warning = fields.optional_string("warning");
     if (fields.find("lost"))
@@ -96,9 +96,9 @@ void pack_run(Writer& w, const RunInfo& r) {
     w.key("file");
     w.string(r.file);
     w.key("state");
-    w.string(r.state);
+    w.word(r.state);
     w.key("reason");
-    w.optional_string(r.reason);
+    w.optional_word(r.reason);
     w.key("first_index");
     w.uint(r.first_index);
     w.key("frames");
@@ -120,8 +120,8 @@ RunInfo read_run(const Fields& fields) {
     RunInfo r;
     r.run = fields.string("run");
     r.file = fields.string("file");
-    r.state = fields.string("state");
-    r.reason = fields.optional_string("reason");
+    r.state = fields.word<RunState>("state");
+    r.reason = fields.optional_word<EndReason>("reason");
     r.first_index = fields.uint("first_index");
     r.frames = fields.uint("frames");
     r.last_index = fields.integer("last_index");
@@ -212,7 +212,7 @@ ControlRequest read_request(const msgpack::object_map& map, std::string_view com
     Path(root, "cmd")
         .invalid("is `" + std::string(command) + "`, not a command of protocol v1 (" +
                      std::string(all_commands) + ")",
-                 "unknown_command");
+                 to_string(ErrorCode::unknown_command));
 }
 
 ControlReply read_success(const Fields& fields, const std::string& command) {
@@ -432,7 +432,7 @@ ControlReply decode_reply(const void* data, std::size_t size, const std::string&
         command != "status" && command != "runs" && command != "peers")
         throw DecodeError("reply: no reply to `" + command + "`, not a command of protocol v1 (" +
                               std::string(all_commands) + ")",
-                          "unknown_command");
+                          to_string(ErrorCode::unknown_command));
     const msgpack::object_handle handle = detail::unpack_one(data, size, "reply");
     const Path root("reply");
     const msgpack::object_map& map = root_map(handle.get(), root);

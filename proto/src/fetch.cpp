@@ -45,14 +45,6 @@ std::uint64_t read_uint(const Fields& fields, std::string_view key) {
     return detail::as_uint(value, path);
 }
 
-std::optional<EndReason> reason_of(std::string_view text, const Path& path) {
-    for (auto reason : {EndReason::finished, EndReason::complete, EndReason::timeout,
-                        EndReason::stopped, EndReason::shutdown, EndReason::error})
-        if (text == to_string(reason))
-            return reason;
-    path.invalid("is not an end reason: `" + std::string(text) + "`");
-}
-
 } // namespace
 
 std::string encode_fetch_request(const FetchRequest& r) {
@@ -84,8 +76,8 @@ FetchRequest decode_fetch_request(const void* data, std::size_t size) {
     const msgpack::object_handle handle = detail::unpack_one(data, size, "fetch request");
     const Path root("fetch request");
     const msgpack::object_map& map = root_map(handle.get(), root);
-    detail::reject_unknown_keys(map, root,
-                                {"cmd", "id", "watch", "run", "from", "count", "max_bytes", "wait"});
+    detail::reject_unknown_keys(
+        map, root, {"cmd", "id", "watch", "run", "from", "count", "max_bytes", "wait"});
     const Fields fields(map, root);
     const Path cmd(root, "cmd");
     if (const auto command = detail::as_string_view(fields.require(cmd), cmd); command != "fetch")
@@ -157,10 +149,9 @@ std::string encode_fetched(const FetchedHeader& h) {
     else
         w.nil();
     w.key("state");
-    w.optional_string(h.state);
+    w.optional_word(h.state);
     w.key("reason");
-    w.optional_string(h.reason ? std::optional<std::string>(to_string(*h.reason))
-                               : std::nullopt);
+    w.optional_word(h.reason);
     if (h.error) {
         w.key("error");
         w.map(2);
@@ -190,9 +181,8 @@ FetchedHeader decode_fetched(const void* data, std::size_t size) {
     if (const auto* frontier = fields.find("frontier");
         frontier != nullptr && frontier->type != msgpack::type::NIL)
         h.frontier = fields.uint("frontier");
-    h.state = fields.optional_string("state");
-    if (const auto reason = fields.optional_string("reason"))
-        h.reason = reason_of(*reason, Path(root, "reason"));
+    h.state = fields.optional_word<RunState>("state");
+    h.reason = fields.optional_word<EndReason>("reason");
     if (const auto* error = fields.find("error");
         error != nullptr && error->type != msgpack::type::NIL) {
         const Path at(root, "error");

@@ -14,11 +14,6 @@ using detail::Writer;
 
 namespace {
 
-constexpr std::array<Encoding, 2> all_encodings{Encoding::raw, Encoding::chunk};
-constexpr std::array<EndReason, 6> all_reasons{EndReason::finished, EndReason::complete,
-                                               EndReason::timeout,  EndReason::stopped,
-                                               EndReason::shutdown, EndReason::error};
-
 const char* kind_name(const StartHeader&) {
     return "start";
 }
@@ -225,7 +220,7 @@ void pack(Writer& w, const EndHeader& h) {
     w.key("last_index");
     w.integer(h.last_index);
     if (error) {
-        // PROTOCOL.md makes `error` part of every error end: an unexplained one still has it.
+        // docs/protocol.md makes `error` part of every error end: an unexplained one still has it.
         w.key("error");
         w.string(h.error ? std::string_view(*h.error) : std::string_view());
     }
@@ -327,21 +322,6 @@ std::vector<Filter> read_filters(const Fields& fields) {
     return filters;
 }
 
-template <class E, std::size_t N>
-E read_enum(const Fields& fields, std::string_view key, const std::array<E, N>& all) {
-    const Path path(fields.path(), key);
-    const std::string_view text = detail::as_string_view(fields.require(path), path);
-    std::string names;
-    for (E e : all) {
-        if (text == to_string(e))
-            return e;
-        names += names.empty() ? "`" : ", `";
-        names += to_string(e);
-        names += '`';
-    }
-    path.invalid("must be one of " + names + ", got `" + std::string(text) + "`");
-}
-
 Envelope read_envelope(const Fields& fields) {
     Envelope envelope;
     envelope.watch = fields.string("watch");
@@ -353,7 +333,7 @@ Envelope read_envelope(const Fields& fields) {
 
 // `filters` is read only where `encoding` is chunk: a raw entry has none to give.
 template <class T> void read_encoding(const Fields& fields, T& entry) {
-    entry.encoding = read_enum(fields, "encoding", all_encodings);
+    entry.encoding = fields.word<Encoding>("encoding");
     if (entry.encoding == Encoding::chunk)
         entry.filters = read_filters(fields);
 }
@@ -428,7 +408,7 @@ EndHeader read_end(const Fields& fields) {
     EndHeader h;
     h.envelope = read_envelope(fields);
     h.file = fields.string("file");
-    h.reason = read_enum(fields, "reason", all_reasons);
+    h.reason = fields.word<EndReason>("reason");
     h.frames = fields.uint("frames");
     h.last_index = fields.integer("last_index");
     if (h.reason == EndReason::error)
@@ -450,34 +430,6 @@ HeartbeatHeader read_heartbeat(const Fields& fields) {
 }
 
 } // namespace
-
-const char* to_string(Encoding e) noexcept {
-    switch (e) {
-    case Encoding::raw:
-        return "raw";
-    case Encoding::chunk:
-        return "chunk";
-    }
-    return "?";
-}
-
-const char* to_string(EndReason r) noexcept {
-    switch (r) {
-    case EndReason::finished:
-        return "finished";
-    case EndReason::complete:
-        return "complete";
-    case EndReason::timeout:
-        return "timeout";
-    case EndReason::stopped:
-        return "stopped";
-    case EndReason::shutdown:
-        return "shutdown";
-    case EndReason::error:
-        return "error";
-    }
-    return "?";
-}
 
 const char* kind_of(const Header& header) noexcept {
     return std::visit([](const auto& h) { return kind_name(h); }, header);

@@ -3,6 +3,7 @@
 // so it packs field by field with no intermediate Value and no buffer besides the result.
 
 #include "swmrd/proto/value.hpp"
+#include "swmrd/proto/vocabulary.hpp"
 
 #include <msgpack.hpp>
 
@@ -48,6 +49,13 @@ public:
     void optional_string(const std::optional<std::string>& text) {
         if (text)
             string(*text);
+        else
+            nil();
+    }
+    template <ProtocolWord Enum> void word(Enum value) { string(to_string(value)); }
+    template <ProtocolWord Enum> void optional_word(const std::optional<Enum>& value) {
+        if (value)
+            word(*value);
         else
             nil();
     }

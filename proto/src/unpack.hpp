@@ -5,6 +5,7 @@
 
 #include "swmrd/proto/decode_error.hpp"
 #include "swmrd/proto/value.hpp"
+#include "swmrd/proto/vocabulary.hpp"
 
 #include <msgpack.hpp>
 
@@ -42,9 +43,11 @@ public:
     // "<message>: field `<field>` must be <expected>, got <type of got>"
     [[noreturn]] void wrong_type(const char* expected, const msgpack::object& got) const;
     // "<message>: field `<field>` <problem>"
-    [[noreturn]] void invalid(const std::string& problem, const char* code = "bad_request") const;
+    [[noreturn]] void invalid(const std::string& problem,
+                              const char* code = to_string(ErrorCode::bad_request)) const;
     // "<message>: <problem>", about the message itself rather than one of its fields.
-    [[noreturn]] void fail(const std::string& problem, const char* code = "bad_request") const;
+    [[noreturn]] void fail(const std::string& problem,
+                           const char* code = to_string(ErrorCode::bad_request)) const;
 
     const std::string_view& key() const { return key_; }
 
@@ -61,8 +64,8 @@ private:
 // The value under `key`, or nullptr; non-string keys never match.
 const msgpack::object* find(const msgpack::object_map& map, std::string_view key);
 
-// Requests, unlike headers, refuse what they do not know (PROTOCOL.md section 2): every key
-// must be a string listed in `allowed`, and appear once.
+// Requests, unlike headers, refuse what they do not know (docs/protocol.md, The control channel):
+// every key must be a string listed in `allowed`, and appear once.
 void reject_unknown_keys(const msgpack::object_map& map, const Path& path,
                          std::initializer_list<std::string_view> allowed);
 
@@ -92,6 +95,23 @@ public:
     std::int64_t integer(std::string_view key) const;
     double floating(std::string_view key) const;
     bool boolean(std::string_view key) const;
+    // A protocol word (vocabulary.hpp); "must be one of …" names the words allowed.
+    template <ProtocolWord Enum> Enum word(std::string_view key) const {
+        const Path field(path_, key);
+        const auto text = as_string_view(require(field), field);
+        if (const auto value = parse<Enum>(text))
+            return *value;
+        std::string names;
+        for (const auto name : Words<Enum>::names)
+            names += (names.empty() ? "`" : ", `") + std::string(name) + "`";
+        field.invalid("must be one of " + names + ", got `" + std::string(text) + "`");
+    }
+    template <ProtocolWord Enum> std::optional<Enum> optional_word(std::string_view key) const {
+        const auto* value = find(key);
+        if (!value || value->type == msgpack::type::NIL)
+            return std::nullopt;
+        return word<Enum>(key);
+    }
 
     const Path& path() const { return path_; }
     const msgpack::object_map& map() const { return map_; }

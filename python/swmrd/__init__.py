@@ -1,5 +1,5 @@
 """Python client of swmrd, the service that streams the frames of live SWMR HDF5 files over
-ZeroMQ (PROTOCOL.md, docs/protocol.md).
+ZeroMQ (docs/protocol.md).
 
     import swmrd
 

@@ -1,4 +1,4 @@
-"""Control: the daemon's REQ/REP control channel (PROTOCOL.md section 2)."""
+"""Control: the daemon's REQ/REP control channel (docs/protocol.md, The control channel)."""
 
 import msgpack
 import zmq
@@ -87,7 +87,8 @@ class Control:
 
     def start(self, name, file, keys, datasets=None, *, interleaved=None, finished=None,
               timeout=None, encoding=None, from_=None, **more):
-        """Starts watch ``name`` (PROTOCOL.md section 3) and returns its name.
+        """Starts watch ``name`` and returns its name (docs/protocol.md, The control channel: a
+        watch spec).
 
         ``timeout`` is seconds or a string with a unit ("500ms", "10s"); ``encoding`` "raw"
         or "chunk"; ``from_`` "start" or "latest" (``from`` in the protocol). Further

@@ -6,7 +6,7 @@ class SwmrdError(Exception):
 
 
 class ProtocolError(SwmrdError):
-    """A message that does not follow PROTOCOL.md (wrong version, missing field, bad sizes)."""
+    """A message that does not follow docs/protocol.md (wrong version, missing field, bad sizes)."""
 
 
 class Timeout(SwmrdError, TimeoutError):
@@ -84,7 +84,7 @@ class RunError(SwmrdError):
 
 
 class ControlError(SwmrdError):
-    """The daemon refused a control request. ``code`` is one of PROTOCOL.md's error codes
+    """The daemon refused a control request. ``code`` is one of docs/protocol.md's error codes
     (bad_request, unknown_command, not_found, exists, forbidden, internal)."""
 
     def __init__(self, code, message, command=None):
@@ -96,10 +96,10 @@ class ControlError(SwmrdError):
 
 
 class FetchError(SwmrdError):
-    """The daemon refused or could not serve a fetch (PROTOCOL.md section 5). ``code`` is
-    bad_request, not_found (no such watch, or the run is not or no longer kept), gone (the
-    run's file was deleted or replaced: its frames cannot be read again), busy (too many
-    fetches in progress) or internal; ``message`` the daemon's words; ``header`` the whole
+    """The daemon refused or could not serve a fetch (docs/protocol.md, The fetch channel).
+    ``code`` is bad_request, not_found (no such watch, or the run is not or no longer kept),
+    gone (the run's file was deleted or replaced: its frames cannot be read again), busy (too
+    many fetches in progress) or internal; ``message`` the daemon's words; ``header`` the whole
     closing header (None when the error was found on this side); ``frames`` the frame
     Messages sent before a request failed part way, good ones (usually none)."""
 

@@ -1,5 +1,5 @@
-"""Fetcher: the daemon's fetch channel (PROTOCOL.md section 5), where any frame of a run the
-daemon keeps is read again from its file."""
+"""Fetcher: the daemon's fetch channel (docs/protocol.md, The fetch channel), where any frame
+of a run the daemon keeps is read again from its file."""
 
 import collections
 import itertools
@@ -89,7 +89,7 @@ class _Request:
 
 
 class Fetcher:
-    """A client of swmrd's fetch endpoint (PROTOCOL.md section 5)::
+    """A client of swmrd's fetch endpoint (docs/protocol.md, The fetch channel)::
 
         fetcher = swmrd.Fetcher("tcp://beamline-pc:5557")
         answer = fetcher.fetch("det1", run, 10, 5)          # frames 10 to 14, if readable

@@ -1,4 +1,4 @@
-"""PROTOCOL.md's data channel as Python values: a multipart message into a Message, a frame
+"""docs/protocol.md's data channel as Python values: a multipart message into a Message, a frame
 into a SliceDict of NumPy arrays."""
 
 import msgpack

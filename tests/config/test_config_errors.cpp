@@ -49,9 +49,9 @@ TEST_CASE("YAML syntax error") {
 TEST_CASE("YAML that would make yaml-cpp go round in circles is refused before it runs away") {
     CHECK(error_in(",") == "c.yaml: invalid YAML: line 1, column 1: the YAML parser goes round "
                            "in circles here (a stray ','?)");
-    CHECK(error_in("# swmrd\n\n  , heartbeat: 1s\n").find("invalid YAML: line 3, column 3: "
-                                                         "the YAML parser goes round") !=
-          std::string::npos);
+    CHECK(error_in("# swmrd\n\n  , heartbeat: 1s\n")
+              .find("invalid YAML: line 3, column 3: "
+                    "the YAML parser goes round") != std::string::npos);
     CHECK(error_in("heartbeat: 1s\n---\n,a\n").find("invalid YAML: line 3, column 1") !=
           std::string::npos);
     // A complete node, a comment, then the stray comma.
@@ -70,13 +70,14 @@ TEST_CASE("unknown top-level key") {
           "c.yaml: verbosity: unknown key; the config takes control, publish, fetch, "
           "http, allowed_roots, delivery, max_inflight, max_message, max_wait, peer_timeout, "
           "max_connections, history, max_watches, heartbeat, log and watches (line 2, column 1)");
-    CHECK(error_in("heartbeat: 1s\n"
-                   "  \n"
-                   "hearbeat: 2s\n") ==
-          "c.yaml: hearbeat: unknown key (did you mean heartbeat?); the config takes control, "
-          "publish, fetch, http, allowed_roots, delivery, max_inflight, max_message, max_wait, "
-          "peer_timeout, max_connections, history, max_watches, heartbeat, log and watches (line 3, "
-          "column 1)");
+    CHECK(
+        error_in("heartbeat: 1s\n"
+                 "  \n"
+                 "hearbeat: 2s\n") ==
+        "c.yaml: hearbeat: unknown key (did you mean heartbeat?); the config takes control, "
+        "publish, fetch, http, allowed_roots, delivery, max_inflight, max_message, max_wait, "
+        "peer_timeout, max_connections, history, max_watches, heartbeat, log and watches (line 3, "
+        "column 1)");
 }
 
 TEST_CASE("the http endpoint: host:port, checked before anything binds") {

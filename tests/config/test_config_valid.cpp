@@ -77,7 +77,7 @@ watches:
     CHECK(odin.from == From::start);
 }
 
-TEST_CASE("the example config of PROTOCOL.md section 4 equals the defaults plus its watch") {
+TEST_CASE("the example config of deploy/swmrd.yaml equals the defaults plus its watch") {
     const auto config = parse_config(R"(
 control: tcp://127.0.0.1:5555        # REP endpoint
 publish: [tcp://127.0.0.1:5556]      # PUB endpoints

@@ -129,7 +129,7 @@ TEST_CASE("watch names") {
 TEST_CASE("a spec that is not a map") {
     const auto expected = [](const std::string& got) {
         return "watch: expected a watch spec: a map with name, file, keys and datasets "
-               "(PROTOCOL.md section 3), got " +
+               "(docs/protocol.md, The control channel: a watch spec), got " +
                got;
     };
     CHECK(config_error([] { parse_watch_spec(str("det1")); }) == expected("the string \"det1\""));

@@ -184,8 +184,7 @@ TEST_CASE("data source: interleaved groups in the order given; the first one's s
     for (std::uint64_t i = 0; i < 8; ++i) {
         CAPTURE(i);
         // z0's position of i is (i / 2, i % 2); its first entry becomes (i, i + 1).
-        CHECK(frames[i].slice_metadata ==
-              std::vector<SliceRange>{{i, i + 1}, {i % 2, i % 2 + 1}});
+        CHECK(frames[i].slice_metadata == std::vector<SliceRange>{{i, i + 1}, {i % 2, i % 2 + 1}});
         CHECK(frame_matches(frames[i].data.at("z").bytes, "<u2", 0, i, 3));
         CHECK(frame_matches(frames[i].data.at("a").bytes, "<u2", 1, i, 3));
     }

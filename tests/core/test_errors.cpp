@@ -363,9 +363,10 @@ TEST_CASE("errors: a confined file refuses links out of it, and follows those wi
                                  "inside the allowed roots)");
     CHECK(error_of([&] { FrameReader(file, "/external_storage", 1); }) ==
           "dataset /external_storage in " + linked + " stores its values in the external file " +
-              outside + ".raw, which is not read: a watch started by control reads only the "
-                        "file it was given (a watch started by control stays inside the "
-                        "allowed roots)");
+              outside +
+              ".raw, which is not read: a watch started by control reads only the "
+              "file it was given (a watch started by control stays inside the "
+              "allowed roots)");
     const auto key = error_of([&] {
         KeyFollower(file, KeyFollowerOptions{{"/external"}, std::nullopt, Seconds(1.0)});
     });
@@ -397,9 +398,8 @@ TEST_CASE("errors: a confined file follows links and virtual sources to the file
               .find("stores its values in the external file " + outside +
                     ".raw, which is not read: not this one") != std::string::npos);
     auto raw_allowed = open_file(linked);
-    raw_allowed.confine([&](const std::string& path, std::string*) {
-        return path == outside + ".raw";
-    });
+    raw_allowed.confine(
+        [&](const std::string& path, std::string*) { return path == outside + ".raw"; });
     FrameReader external_storage(raw_allowed, "/external_storage", 1);
     std::vector<std::byte> values(4 * 3 * 8);
     external_storage.read(0, 4, values);
@@ -411,15 +411,16 @@ TEST_CASE("errors: a confined file follows links and virtual sources to the file
     auto prefixed = open_file(linked);
     prefixed.confine([](const std::string&, std::string*) { return true; });
     setenv("HDF5_VDS_PREFIX", dir.path().c_str(), 1);
-    CHECK(error_of([&] { FrameReader(prefixed, "/virtual", 1); })
-              .find("the daemon's environment sets HDF5_VDS_PREFIX") != std::string::npos);
+    CHECK(error_of([&] {
+              FrameReader(prefixed, "/virtual", 1);
+          }).find("the daemon's environment sets HDF5_VDS_PREFIX") != std::string::npos);
     unsetenv("HDF5_VDS_PREFIX");
     setenv("HDF5_EXTFILE_PREFIX", dir.path().c_str(), 1);
-    CHECK(error_of([&] { FrameReader(prefixed, "/external_storage", 1); })
-              .find("the daemon's environment sets HDF5_EXTFILE_PREFIX") != std::string::npos);
+    CHECK(error_of([&] {
+              FrameReader(prefixed, "/external_storage", 1);
+          }).find("the daemon's environment sets HDF5_EXTFILE_PREFIX") != std::string::npos);
     unsetenv("HDF5_EXTFILE_PREFIX");
-    CHECK(FrameReader(prefixed, "/virtual", 1).info().frame_shape ==
-          std::vector<std::uint64_t>{3});
+    CHECK(FrameReader(prefixed, "/virtual", 1).info().frame_shape == std::vector<std::uint64_t>{3});
 
     auto refusing = open_file(linked);
     refusing.confine([](const std::string&, std::string* why) {

@@ -330,11 +330,11 @@ TEST_CASE("frame reader: float16, bool and other enums come out as NumPy sees th
     };
     // 1.0 = 0x3c00, -2.0 = 0xc000, 0.5 = 0x3800, 65504 = 0x7bff
     CHECK(frame_bytes("/half_le", 2) ==
-          std::make_pair(std::string("<f2"), std::vector<unsigned>{0x00, 0x3c, 0x00, 0xc0, 0x00,
-                                                                   0x38, 0xff, 0x7b}));
+          std::make_pair(std::string("<f2"),
+                         std::vector<unsigned>{0x00, 0x3c, 0x00, 0xc0, 0x00, 0x38, 0xff, 0x7b}));
     CHECK(frame_bytes("/half_be", 2) ==
-          std::make_pair(std::string(">f2"), std::vector<unsigned>{0x3c, 0x00, 0xc0, 0x00, 0x38,
-                                                                   0x00, 0x7b, 0xff}));
+          std::make_pair(std::string(">f2"),
+                         std::vector<unsigned>{0x3c, 0x00, 0xc0, 0x00, 0x38, 0x00, 0x7b, 0xff}));
     CHECK(frame_bytes("/bool", 1) ==
           std::make_pair(std::string("|b1"), std::vector<unsigned>{1, 0, 0, 1}));
     CHECK(frame_bytes("/colour", 2) ==

@@ -1,6 +1,7 @@
-// KeyFollower on real files: every rule of DESIGN.md section 2 about keys and the end of a
-// run. Static files are written complete and closed; the rules that need the file to change
-// between two polls use core_script_writer in SWMR mode.
+// KeyFollower on real files: every rule of swmr_tools' DataSource rules (docs/protocol.md, "When a
+// frame is readable") about keys and the end of a run. Static files are written complete and
+// closed; the rules that need the file to change between two polls use core_script_writer in SWMR
+// mode.
 
 #include "temp_dir.hpp"
 
@@ -244,8 +245,8 @@ TEST_CASE("key follower: keys of every numeric type, either byte order; written 
     {
         TestFile f(dir.file("f.h5"));
         const std::vector<std::int64_t> values{3, 1, 0, 2};
-        for (hid_t type : {H5T_STD_I8LE, H5T_STD_U8LE, H5T_STD_I16BE, H5T_STD_U16LE,
-                           H5T_STD_I32BE, H5T_STD_U32BE, H5T_STD_I64BE, H5T_STD_U64LE})
+        for (hid_t type : {H5T_STD_I8LE, H5T_STD_U8LE, H5T_STD_I16BE, H5T_STD_U16LE, H5T_STD_I32BE,
+                           H5T_STD_U32BE, H5T_STD_I64BE, H5T_STD_U64LE})
             f.write("/int" + std::to_string(H5Tget_size(type)) +
                         (H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "s") +
                         (H5Tget_order(type) == H5T_ORDER_BE ? "be" : "le"),
@@ -265,8 +266,8 @@ TEST_CASE("key follower: keys of every numeric type, either byte order; written 
         f.write_double("/zeros", H5T_IEEE_F64LE, {{2, 3, 1}, {2, 3, 1}}, {1, 1, 1, 1, 0, 0});
     }
     write_bytes(dir.file("f.h5"), "/bool", {1, 1, 0, 1});
-    for (const char* key : {"/int1sle", "/int1ule", "/int2sbe", "/int2ule", "/int4sbe",
-                            "/int4ube", "/int8sbe", "/int8ule", "/f64", "/f32be", "/nan", "/bool"})
+    for (const char* key : {"/int1sle", "/int1ule", "/int2sbe", "/int2ule", "/int4sbe", "/int4ube",
+                            "/int8sbe", "/int8ule", "/f64", "/f32be", "/nan", "/bool"})
         CHECK_MESSAGE(poll_once(dir.file("f.h5"), {key}).readable == 2, key);
     CHECK(poll_once(dir.file("f.h5"), {"/zeros"}).readable == 4);
     // Several keys of different types together.
@@ -279,8 +280,7 @@ TEST_CASE("key follower: several keys multiply as swmr_tools multiplies them") {
         TestFile f(dir.file("f.h5"));
         f.write("/long", H5T_STD_I32LE, {{6}, {unlimited}}, {1, 1, 1, 1, 1, 1});
         f.write("/short", H5T_STD_I32LE, {{3}, {unlimited}}, {1, 1, 1});
-        f.write_double("/nan_past", H5T_IEEE_F64LE, {{5}, {unlimited}},
-                       {1, 1, 1, std::nan(""), 0});
+        f.write_double("/nan_past", H5T_IEEE_F64LE, {{5}, {unlimited}}, {1, 1, 1, std::nan(""), 0});
     }
     // A shorter key counts as zero past its end…
     CHECK(poll_once(dir.file("f.h5"), {"/long", "/short"}).readable == 3);

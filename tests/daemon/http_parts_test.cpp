@@ -2,9 +2,9 @@
 // the latency histogram and calls handed to the control loop.
 
 #include "base/control_loop_calls.hpp"
+#include "base/latency_histogram.hpp"
 #include "http/frame_values.hpp"
 #include "http/metrics_exposition.hpp"
-#include "base/latency_histogram.hpp"
 
 #include <doctest/doctest.h>
 
@@ -33,10 +33,10 @@ bool contains(const std::string& text, const std::string& part) {
 
 TEST_CASE("the latency histogram puts each observation in the first bucket that holds it") {
     LatencyHistogram histogram;
-    histogram.observe(30us);   // <= 50 µs
-    histogram.observe(50us);   // <= 50 µs: bounds are inclusive, as Prometheus' `le`
-    histogram.observe(700us);  // <= 1 ms
-    histogram.observe(20s);    // past the last bound: +Inf
+    histogram.observe(30us);  // <= 50 µs
+    histogram.observe(50us);  // <= 50 µs: bounds are inclusive, as Prometheus' `le`
+    histogram.observe(700us); // <= 1 ms
+    histogram.observe(20s);   // past the last bound: +Inf
     const auto snapshot = histogram.snapshot();
     CHECK(snapshot.count == 4);
     CHECK(snapshot.counts[0] == 2);
@@ -56,7 +56,7 @@ TEST_CASE("metrics: counters, labels, the cumulative histogram and +Inf") {
     figures.version = "1.2.3";
     swmrd::proto::WatchStatus status;
     status.name = "det\"1";
-    status.state = "streaming";
+    status.state = swmrd::proto::WatchState::streaming;
     status.source = "config";
     status.file = "/data/scan-*.h5";
     status.frames = 3;
@@ -73,10 +73,14 @@ TEST_CASE("metrics: counters, labels, the cumulative histogram and +Inf") {
     CHECK(contains(text, "swmrd_frames_dropped_total{watch=\"det\\\"1\"} 1\n"));
     CHECK(contains(text, "swmrd_subscribers 2\n"));
     CHECK(contains(text, "# TYPE swmrd_readable_to_sent_seconds histogram\n"));
-    CHECK(contains(text, "swmrd_readable_to_sent_seconds_bucket{watch=\"det\\\"1\",le=\"5e-05\"} 0\n"));
-    CHECK(contains(text, "swmrd_readable_to_sent_seconds_bucket{watch=\"det\\\"1\",le=\"0.0001\"} 1\n"));
-    CHECK(contains(text, "swmrd_readable_to_sent_seconds_bucket{watch=\"det\\\"1\",le=\"0.005\"} 2\n"));
-    CHECK(contains(text, "swmrd_readable_to_sent_seconds_bucket{watch=\"det\\\"1\",le=\"+Inf\"} 2\n"));
+    CHECK(contains(text,
+                   "swmrd_readable_to_sent_seconds_bucket{watch=\"det\\\"1\",le=\"5e-05\"} 0\n"));
+    CHECK(contains(text,
+                   "swmrd_readable_to_sent_seconds_bucket{watch=\"det\\\"1\",le=\"0.0001\"} 1\n"));
+    CHECK(contains(text,
+                   "swmrd_readable_to_sent_seconds_bucket{watch=\"det\\\"1\",le=\"0.005\"} 2\n"));
+    CHECK(contains(text,
+                   "swmrd_readable_to_sent_seconds_bucket{watch=\"det\\\"1\",le=\"+Inf\"} 2\n"));
     CHECK(contains(text, "swmrd_readable_to_sent_seconds_count{watch=\"det\\\"1\"} 2\n"));
     // No fetch channel, no fetch metrics.
     CHECK_FALSE(contains(text, "swmrd_fetch_requests_total"));
@@ -93,14 +97,15 @@ TEST_CASE("frame values: every dtype, both byte orders") {
     const float special[] = {std::numeric_limits<float>::quiet_NaN(),
                              std::numeric_limits<float>::infinity()};
     CHECK(values_as_json("<f4", bytes_of(special, sizeof special)) ==
-          nlohmann::json({nullptr, nullptr})); // JSON has neither
+          nlohmann::json({nullptr, nullptr}));               // JSON has neither
     const std::uint16_t halves[] = {0x3c00, 0xc000, 0x0001}; // 1, -2, the smallest subnormal
     const auto half = values_as_json("<f2", bytes_of(halves, sizeof halves));
     CHECK(half[0] == 1.0);
     CHECK(half[1] == -2.0);
     CHECK(half[2].get<double>() == doctest::Approx(5.960464477539063e-08));
     const unsigned char flags[] = {0, 1, 2};
-    CHECK(values_as_json("|b1", bytes_of(flags, sizeof flags)) == nlohmann::json({false, true, true}));
+    CHECK(values_as_json("|b1", bytes_of(flags, sizeof flags)) ==
+          nlohmann::json({false, true, true}));
     const std::int64_t wide[] = {-5};
     CHECK(values_as_json("<i8", bytes_of(wide, sizeof wide)) == nlohmann::json({-5}));
     CHECK_THROWS_AS(values_as_json("<u2", std::string(3, '\0')), std::invalid_argument);
@@ -119,10 +124,12 @@ TEST_CASE("control loop calls run on the loop's thread, and time out when it doe
                 calls.run_pending();
         }
     });
-    const auto result = calls.call<int>([&] {
-        ran_on = std::this_thread::get_id();
-        return 42;
-    }, 5000ms);
+    const auto result = calls.call<int>(
+        [&] {
+            ran_on = std::this_thread::get_id();
+            return 42;
+        },
+        5000ms);
     CHECK(result == 42);
     CHECK(ran_on == loop.get_id());
     CHECK_THROWS_AS(calls.call<int>([]() -> int { throw std::runtime_error("no"); }, 5000ms),
@@ -132,10 +139,12 @@ TEST_CASE("control loop calls run on the loop's thread, and time out when it doe
 
     // Nobody runs the loop now: the caller gets nullopt in time, and the call never runs.
     bool ran = false;
-    CHECK_FALSE(calls.call<int>([&] {
-        ran = true;
-        return 1;
-    }, 20ms));
+    CHECK_FALSE(calls.call<int>(
+        [&] {
+            ran = true;
+            return 1;
+        },
+        20ms));
     calls.run_pending();
     CHECK_FALSE(ran);
 }

@@ -1,7 +1,7 @@
 """Real processes for end-to-end tests: swmrd, swmr-sim, and a raw ZeroMQ subscriber.
 
 Deliberately independent of the project's own Python client: these tests check the daemon
-against PROTOCOL.md with nothing but pyzmq and msgpack.
+against docs/protocol.md with nothing but pyzmq and msgpack.
 """
 
 import os
@@ -277,7 +277,7 @@ class Subscriber:
 
 
 class Fetcher:
-    """A raw DEALER on the fetch channel (PROTOCOL.md section 5)."""
+    """A raw DEALER on the fetch channel (docs/protocol.md, The fetch channel)."""
 
     def __init__(self, context, endpoint):
         self.socket = context.socket(zmq.DEALER)

@@ -1,9 +1,9 @@
 """What swmr_tools' DataSource yields for a complete (no longer written) HDF5 file.
 
-A small pure-Python model of DESIGN.md section 2, written from its rules, for the differential
-test: it reads the whole file with h5py and returns every frame the DataSource loop would give
-and why the loop ends. It knows no timing: for a complete file every readable frame comes out
-first, then the end.
+A small pure-Python model of swmr_tools' DataSource rules (docs/protocol.md, "When a frame
+is readable"), written from those rules, for the differential test: it reads the whole file
+with h5py and returns every frame the DataSource loop would give and why the loop ends. It
+knows no timing: for a complete file every readable frame comes out first, then the end.
 """
 
 from dataclasses import dataclass, field

@@ -1,6 +1,7 @@
 """Runs the stall cases (test_stalled_peers.py: every delivery mode at 64 B, 2 MiB, 8 MiB and
 32 MiB, a vanished host, lagging subscribers, a fetch client that reads nothing) ROUNDS
-times in a row and prints each case's pass count. Every case must pass every time; the exit status says whether it did.
+times in a row and prints each case's pass count. Every case must pass every time; the exit
+status says whether it did.
 
     stress.py BUILD_DIR [ROUNDS]     (make stress: ROUNDS=20)
 """

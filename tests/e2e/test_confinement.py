@@ -46,7 +46,8 @@ def daemon_for(start_daemon, confinement, root, **settings):
     metrics = urllib.request.urlopen(f"http://{daemon.http_address}/metrics",
                                      timeout=10).read().decode()
     assert f'swmrd_reader_confinement_info{{mode="{confinement}"}} 1' in metrics
-    expected = "confined with Landlock" if confinement == "landlock" else "Landlock is not available"
+    expected = ("confined with Landlock" if confinement == "landlock"
+                else "Landlock is not available")
     assert expected in daemon.log()
     return daemon
 
@@ -88,7 +89,7 @@ def ends_refusing(messages, confinement, names):
 
 
 def test_a_virtual_source_that_is_itself_virtual_out_of_the_roots(start_daemon, tmp_path,
-                                                                   confinement):
+                                                                  confinement):
     root = tmp_path / "data"
     root.mkdir()
     secret = write_secret(tmp_path / "secret.h5")
@@ -102,7 +103,7 @@ def test_a_virtual_source_that_is_itself_virtual_out_of_the_roots(start_daemon, 
 
 
 def test_a_virtual_source_with_external_storage_out_of_the_roots(start_daemon, tmp_path,
-                                                                  confinement):
+                                                                 confinement):
     root = tmp_path / "data"
     root.mkdir()
     secret = tmp_path / "secret.bin"
@@ -118,7 +119,7 @@ def test_a_virtual_source_with_external_storage_out_of_the_roots(start_daemon, t
 
 
 def test_a_relative_virtual_source_reached_through_an_external_link(start_daemon, tmp_path,
-                                                                     confinement):
+                                                                    confinement):
     # HDF5 looks for the relative name from the virtual dataset's folder (sub/), where it is a
     # link out of the roots; from the main file's folder it would be a harmless file.
     root = tmp_path / "data"
@@ -158,7 +159,7 @@ def test_a_source_swapped_for_a_link_out_after_the_run_started(start_daemon, tmp
               f"f.create_dataset({KEYS!r}, shape=(4,), maxshape=(None,), dtype='<i8')",
               "layout = h5py.VirtualLayout(shape=(4, 3), dtype='<i8')",
               f"layout[...] = h5py.VirtualSource({str(source)!r}, '/data', shape=(4, 3))",
-              f"f.require_group('/entry/data').create_virtual_dataset('data', layout)",
+              "f.require_group('/entry/data').create_virtual_dataset('data', layout)",
               "f.swmr_mode = True")
     daemon = start_daemon(allowed_roots=[str(root)])
     sub = daemon.subscriber("")
@@ -182,7 +183,7 @@ def test_a_source_swapped_for_a_link_out_after_the_run_started(start_daemon, tmp
 
 
 def test_the_working_folder_is_no_fallback_for_a_missing_source(start_daemon, tmp_path,
-                                                                  confinement):
+                                                                confinement):
     root = tmp_path / "data"
     root.mkdir()
     cwd = tmp_path / "cwd"

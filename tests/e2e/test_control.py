@@ -177,7 +177,7 @@ def test_oversized_request_is_refused_and_the_daemon_carries_on(start_daemon):
 
 
 def test_a_watch_without_inotify_says_so_in_its_status_and_still_finds_its_file(start_daemon,
-                                                                             tmp_path):
+                                                                                tmp_path):
     daemon = start_daemon(allowed_roots=[str(tmp_path)])
     folder = tmp_path / "not-yet"
     sub = daemon.subscriber("late/")
@@ -309,7 +309,7 @@ def test_a_control_watch_never_follows_links_out_of_its_file(start_daemon, tmp_p
 
 
 def test_a_control_watch_follows_links_whose_targets_are_inside_the_roots(start_daemon,
-                                                                         tmp_path):
+                                                                          tmp_path):
     root = tmp_path / "data"
     (root / "detector").mkdir(parents=True)
     files = linked_file(root, root / "detector" / "frames.h5")
@@ -334,7 +334,7 @@ def test_a_control_watch_follows_links_whose_targets_are_inside_the_roots(start_
 
 
 def test_a_control_watch_never_reads_external_raw_storage_outside_the_roots(start_daemon,
-                                                                           tmp_path):
+                                                                            tmp_path):
     import h5py
     import numpy as np
     root = tmp_path / "data"
@@ -373,9 +373,8 @@ def test_a_config_watch_is_trusted_to_follow_links(start_daemon, tmp_path):
     assert frames[2].array(0).tolist() == [[6, 7, 8]]
 
 
-
 def test_a_config_watch_and_a_control_watch_of_one_file_both_stream_it(start_daemon,
-                                                                        tmp_path):
+                                                                       tmp_path):
     # HDF5 shares a dataset opened twice in one process; the control watch's confinement
     # once set access prefixes that the shared dataset refused after a refresh.
     path = tmp_path / "scan.h5"

@@ -367,7 +367,7 @@ def compare(messages, ref, described):
         h = message.header
         assert message.kind == "frame" and h["seq"] == number, fail(f"frame {index} seq {h}")
         assert [s[:2] for s in h["slice"]] == slices and all(len(s) == 3 and s[2] is None
-                                                              for s in h["slice"]), \
+                                                             for s in h["slice"]), \
             fail(f"frame {index}: slice {h['slice']}, expected {slices}")
         assert h["scan_shape"] == ref.scan_shape, fail(f"frame {index}: {h['scan_shape']}")
         names = [p["path"] for p in h["parts"]]

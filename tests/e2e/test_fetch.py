@@ -5,10 +5,9 @@ import os
 import time
 
 import msgpack
-import numpy as np
 import zmq
 
-from harness import check_run, finish, run_sim, watch_spec
+from harness import finish, run_sim, watch_spec
 
 
 def fetch_daemon(start_daemon, tmp_path, watches=(), **settings):
@@ -102,7 +101,7 @@ def test_a_streaming_run_is_fetched_up_to_its_frontier_and_waited_on(start_daemo
     assert closing["next"] <= closing["frontier"] < 400
     same_frame(got[0], first)
     # Long polls follow the run to its end, with every frame once: a pull-only consumer.
-    index, ends = closing["next"], 0
+    index = closing["next"]
     while True:
         got, closing = fetcher.fetch(watch="live", run=run, **{"from": index}, count=50, wait=2)
         assert [m.header["index"] for m in got] == list(range(index, index + len(got)))
@@ -111,7 +110,6 @@ def test_a_streaming_run_is_fetched_up_to_its_frontier_and_waited_on(start_daemo
             break
     assert index == 400 and closing["reason"] == "finished"
     # Without a wait, beyond the frontier answers at once.
-    began = time.monotonic()
     got, closing = fetcher.fetch(watch="live", run=run, **{"from": 400}, count=1)
     assert got == [] and closing["frontier"] == 400
     finish(writer)
@@ -158,7 +156,7 @@ def h5py_file(path):
 
 
 def test_a_deleted_or_replaced_file_is_gone_and_an_evicted_run_not_found(start_daemon,
-                                                                        tmp_path):
+                                                                         tmp_path):
     daemon = fetch_daemon(start_daemon, tmp_path, history=2)
     runs = []
     for n in range(3):
@@ -444,8 +442,8 @@ def test_answers_come_in_request_order_refusals_and_oversized_requests_included(
         socket.send(msgpack.packb({**request, "id": "huge", "from": 0, "pad": "x" * 100000}))
         socket.send(msgpack.packb({**request, "id": "good", "from": 0}))
         assert closing_ids(socket, 4) == [("poll", True, None), ("bad", False, "bad_request"),
-                                           ("huge", False, "bad_request"),
-                                           ("good", True, None)]
+                                          ("huge", False, "bad_request"),
+                                          ("good", True, None)]
         socket.close()
 
 

@@ -36,7 +36,7 @@ def frames_then(sub, count):
 
 
 def test_a_file_whose_opening_timed_out_is_tried_again_once_its_writer_starts(start_daemon,
-                                                                               tmp_path):
+                                                                              tmp_path):
     path = tmp_path / "slow.h5"
     writer = ScriptedWriter()
     # Created and held without SWMR mode: readers cannot open it (the writer holds the lock).

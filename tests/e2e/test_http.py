@@ -1,4 +1,4 @@
-"""The HTTP endpoint (PROTOCOL.md section 6): /metrics parsed by Prometheus' own parser and
+"""The HTTP endpoint (docs/protocol.md, HTTP): /metrics parsed by Prometheus' own parser and
 equal to the status, /api/v1 equal to the control replies, the newest frame read again from
 the file, bad requests refused without changing anything, and startup errors that name the
 endpoint. The live view in a real browser is in test_live_view.py."""
@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import h5py
-import msgpack
 import numpy as np
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -229,7 +228,8 @@ def test_bind_errors_name_the_endpoint(start_daemon, tmp_path):
     taken_publish = first.publish_endpoint
     for key, settings, expected in [
         ("http", {"http": taken_http}, f"cannot bind the http endpoint {taken_http}"),
-        ("publish", {"publish": [taken_publish]}, f"cannot bind the publish endpoint {taken_publish}"),
+        ("publish", {"publish": [taken_publish]},
+         f"cannot bind the publish endpoint {taken_publish}"),
         ("control", {"control": first.control_endpoint},
          f"cannot bind the control endpoint {first.control_endpoint}"),
         ("fetch", {"fetch": first.fetch_endpoint},

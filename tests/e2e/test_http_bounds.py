@@ -113,8 +113,8 @@ def test_connections_past_max_connections_are_refused_and_the_rest_served(start_
     held = [socket.create_connection(address_of(daemon)) for _ in range(8)]
     try:
         wait_until(lambda: refused(daemon), what="a ninth connection from one address refused")
-        assert re.search(r"warning http: refused \d+ connection\(s\), the last from 127\.0\.0\.1: 8 "
-                         r"connections open from it, the most one address may hold",
+        assert re.search(r"warning http: refused \d+ connection\(s\), the last from "
+                         r"127\.0\.0\.1: 8 connections open from it, the most one address may hold",
                          daemon.log()), daemon.log()[-2000:]
     finally:
         for connection in held:

@@ -133,7 +133,7 @@ def stick(sub, flag, frames=3):
 
 
 def test_a_reload_changing_a_stuck_config_watch_answers_at_once(start_daemon, hung_mount,
-                                                                 monkeypatch):
+                                                                monkeypatch):
     backing, mount, flag = hung_mount
     monkeypatch.setenv("HDF5_USE_FILE_LOCKING", "FALSE")
     daemon = start_daemon(watches=[watch_spec("stuck", mount / "scan.h5", timeout="60s")],

@@ -142,7 +142,7 @@ def stopped_during_a_scan(process, daemon, path):
 
 
 def test_the_cpp_repairing_subscriber_of_the_docs_yields_every_frame_once(start_daemon,
-                                                                        tmp_path):
+                                                                          tmp_path):
     binary = os.environ.get("REPAIRING_SUBSCRIBER_BIN", "example_repairing_subscriber")
     daemon = independent_daemon(start_daemon, tmp_path)
     example = subprocess.Popen([binary, daemon.publish_endpoint, "det"], stdout=subprocess.PIPE,

@@ -94,7 +94,7 @@ def test_sighup_with_a_bad_config_keeps_the_running_one(start_daemon, tmp_path):
 
 
 def test_sighup_narrowing_allowed_roots_stops_control_watches_now_outside(start_daemon,
-                                                                        tmp_path):
+                                                                          tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     daemon = start_daemon(allowed_roots=[str(tmp_path / "a"), str(tmp_path / "b")])
@@ -114,7 +114,7 @@ def test_sighup_narrowing_allowed_roots_stops_control_watches_now_outside(start_
 
 
 def test_sighup_narrowing_allowed_roots_applies_to_a_running_pattern_watch(start_daemon,
-                                                                          tmp_path):
+                                                                           tmp_path):
     data, other = tmp_path / "data", tmp_path / "other"
     data.mkdir()
     other.mkdir()

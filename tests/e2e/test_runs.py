@@ -124,7 +124,6 @@ def test_chunk_encoding_is_the_stored_chunk_byte_for_byte(start_daemon, tmp_path
 def test_chunk_encoding_of_a_filter_this_host_lacks(start_daemon, tmp_path, monkeypatch):
     # No plugin for the writer or the daemon, whatever this machine has installed.
     monkeypatch.setenv("HDF5_PLUGIN_PRELOAD", "::")
-    path = tmp_path / "scan.h5"
     _, _, messages = follow(start_daemon, tmp_path,
                             ["--scan-shape", 4, "--direct-chunk-filter", "32008:0,2"],
                             finished="/entry/finished", encoding="chunk")
@@ -139,7 +138,6 @@ def test_chunk_encoding_of_a_filter_this_host_lacks(start_daemon, tmp_path, monk
 def test_raw_read_of_a_filter_this_host_lacks_says_to_use_chunk(start_daemon, tmp_path,
                                                                 monkeypatch):
     monkeypatch.setenv("HDF5_PLUGIN_PRELOAD", "::")
-    path = tmp_path / "scan.h5"
     _, _, messages = follow(start_daemon, tmp_path,
                             ["--scan-shape", 4, "--direct-chunk-filter", "32008:0,2"],
                             finished="/entry/finished")

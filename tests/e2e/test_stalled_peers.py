@@ -291,7 +291,7 @@ def cut_link():
 
 @pytest.mark.parametrize("size", SIZES)
 def test_a_subscriber_whose_host_vanished_is_cut_within_peer_timeout(start_daemon, tmp_path,
-                                                                      cut_link, size):
+                                                                     cut_link, size):
     frame_shape, frames, rate = SIZES[size]
     daemon = start_daemon(delivery="lossless", peer_timeout=f"{PEER_TIMEOUT_S}s",
                           max_inflight="64MiB", allowed_roots=[str(tmp_path)],
@@ -332,7 +332,7 @@ def test_a_subscriber_whose_host_vanished_is_cut_within_peer_timeout(start_daemo
 
 
 def test_a_fetch_client_that_reads_no_answers_is_cut_and_another_is_served(start_daemon,
-                                                                          tmp_path):
+                                                                           tmp_path):
     daemon = start_daemon(peer_timeout=f"{PEER_TIMEOUT_S}s", max_inflight="64MiB",
                           fetch="tcp://127.0.0.1:*", allowed_roots=[str(tmp_path)])
     path = tmp_path / "scan.h5"

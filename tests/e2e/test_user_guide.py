@@ -11,7 +11,8 @@ EXPECTED_SLICES = [[[0, 1, None], [0, 1, None]], [[0, 1, None], [1, 2, None]],
 
 
 def reference_frames(path, keys, datasets):
-    """DataSource's loop over a complete file (DESIGN.md section 2), read with h5py."""
+    """DataSource's loop over a complete file (docs/protocol.md, "When a frame is readable"),
+    read with h5py."""
     with h5py.File(path, "r", swmr=True) as f:
         key_datasets = [f[k] for k in keys]
         rank = len(key_datasets[0].maxshape)

@@ -42,7 +42,7 @@ WatchStatus status_with_nils() {
     s.name = "w";
     s.file = "/data/*.h5";
     s.source = "control";
-    s.state = "waiting";
+    s.state = WatchState::waiting;
     return s;
 }
 
@@ -101,7 +101,8 @@ TEST_CASE("replies on the wire") {
     CHECK(
         json_of(encode_reply(ErrorReply{"not_found", "no watch named x is listed"})) ==
         R"({"ok": false, "error": {"code": "not_found", "message": "no watch named x is listed"}})");
-    CHECK(json_of(encode_reply(ListReply{})) == R"({"ok": true, "watches": [], "subscribers": 0, "peers_cut": 0})");
+    CHECK(json_of(encode_reply(ListReply{})) ==
+          R"({"ok": true, "watches": [], "subscribers": 0, "peers_cut": 0})");
 }
 
 TEST_CASE("a status map has every key, nil for what is absent") {

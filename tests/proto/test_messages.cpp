@@ -68,7 +68,7 @@ TEST_CASE("the typed encode_header overloads write the same bytes as the Header 
     CHECK(encode_header(beat) == encode_header(Header{beat}));
 }
 
-TEST_CASE("start header: keys and values as PROTOCOL.md names them") {
+TEST_CASE("start header: keys and values as docs/protocol.md names them") {
     const auto start = vector_header<StartHeader>("start_chunk");
     const Value value = as_value(start);
     CHECK(keys_of(value) == envelope_and({"file", "keys", "finished", "timeout", "scan_rank",

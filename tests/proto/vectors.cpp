@@ -77,13 +77,13 @@ StartHeader start_interleaved() {
     h.scan_rank = 1;
     h.scan_shape = {std::nullopt};
     h.first_index = 0;
-    h.datasets = {{"stack",
-                   "<u2",
-                   {256, 512},
-                   Encoding::raw,
-                   {},
-                   {{"/entry/odin1/data", "<u2", {256, 512}},
-                    {"/entry/odin2/data", ">u4", {256, 512}}}}};
+    h.datasets = {
+        {"stack",
+         "<u2",
+         {256, 512},
+         Encoding::raw,
+         {},
+         {{"/entry/odin1/data", "<u2", {256, 512}}, {"/entry/odin2/data", ">u4", {256, 512}}}}};
     return h;
 }
 
@@ -101,7 +101,7 @@ FrameHeader frame_raw() {
     return h;
 }
 
-// Frame 7 of frame_raw's run fetched again (PROTOCOL.md section 5): the same header,
+// Frame 7 of frame_raw's run fetched again (docs/protocol.md, The fetch channel): the same header,
 // marked fetched.
 FrameHeader frame_fetched() {
     auto h = frame_raw();
@@ -130,7 +130,7 @@ FetchedHeader fetched_ok() {
     h.next = 12;
     h.frames = 5;
     h.frontier = 12;
-    h.state = "streaming";
+    h.state = RunState::streaming;
     return h;
 }
 
@@ -141,7 +141,7 @@ FetchedHeader fetched_gone() {
     h.ok = false;
     h.from = 0;
     h.next = 0;
-    h.state = "ended";
+    h.state = RunState::ended;
     h.reason = EndReason::finished;
     h.error = FetchError{"gone", "/data/scan-0001.h5 was deleted since run "
                                  "9b1d2e4f6a7c4b2d8e0f1a3c5e7b9d11 read it"};
@@ -280,14 +280,14 @@ WatchStatus streaming_status() {
     s.name = "det1";
     s.file = "/data/scan-*.h5";
     s.source = "config";
-    s.state = "streaming";
+    s.state = WatchState::streaming;
     s.current_file = "/data/scan-0001.h5";
     s.run = "3f2a9c1e-0b7d-4e55-9a61-2c8e4d7f1b03";
     s.frames = 7;
     s.bytes = 756; // 7 frames of 100 + 8 bytes
     s.last_index = 6;
     s.dropped = 0;
-    s.file_state = "running";
+    s.file_state = FileState::running;
     return s;
 }
 
@@ -296,14 +296,14 @@ WatchStatus failed_status() {
     s.name = "eiger";
     s.file = "/data/µ-scan/eiger_000001.h5";
     s.source = "control";
-    s.state = "failed";
+    s.state = WatchState::failed;
     s.frames = 0;
     s.bytes = 0;
     s.last_index = -1;
     s.dropped = 3;
     s.error = "cannot open /data/µ-scan/eiger_000001.h5: \"unable to lock file\"\n"
               "(still failing after the 10 s timeout)";
-    s.file_state = "failed";
+    s.file_state = FileState::failed;
     s.warning = "finished dataset /entry/finished in /data/µ-scan/eiger_000001.h5 holds 2 "
                 "values (shape (2,)), not one: it is ignored, and the run ends by its timeout";
     return s;
@@ -314,8 +314,8 @@ std::vector<RunInfo> kept_runs() {
     RunInfo ended;
     ended.run = "9b1d2e4f6a7c4b2d8e0f1a3c5e7b9d11";
     ended.file = "/data/scan-0001.h5";
-    ended.state = "ended";
-    ended.reason = "finished";
+    ended.state = RunState::ended;
+    ended.reason = EndReason::finished;
     ended.first_index = 0;
     ended.frames = 12;
     ended.last_index = 11;
@@ -325,7 +325,7 @@ std::vector<RunInfo> kept_runs() {
     RunInfo streaming;
     streaming.run = "3f2a9c1e-0b7d-4e55-9a61-2c8e4d7f1b03";
     streaming.file = "/data/scan-0002.h5";
-    streaming.state = "streaming";
+    streaming.state = RunState::streaming;
     streaming.first_index = 4;
     streaming.frames = 3;
     streaming.last_index = 6;
@@ -373,7 +373,8 @@ std::vector<Vector> all_vectors() {
         {"request_status", ControlRequest{StatusRequest{"det1"}}},
         {"request_runs", ControlRequest{RunsRequest{"det1"}}},
         {"request_peers", ControlRequest{PeersRequest{}}},
-        {"reply_ping", ReplyTo{"ping", PingReply{"0.1.0", 1, 3600.25, {"confinement:landlock", "fetch"}}}},
+        {"reply_ping",
+         ReplyTo{"ping", PingReply{"0.1.0", 1, 3600.25, {"confinement:landlock", "fetch"}}}},
         {"reply_start", ReplyTo{"start", StartReply{"det1"}}},
         {"reply_stop", ReplyTo{"stop", StopReply{"det1", 7}}},
         {"reply_list", ReplyTo{"list", ListReply{{streaming_status(), failed_status()}, 2, 1}}},
@@ -381,10 +382,10 @@ std::vector<Vector> all_vectors() {
         {"reply_status", ReplyTo{"status", StatusReply{streaming_status()}}},
         {"reply_runs", ReplyTo{"runs", RunsReply{kept_runs()}}},
         {"reply_peers",
-         ReplyTo{"peers", PeersReply{{{"publish", "192.0.2.7:40112", 1765000000.5, 2988032,
-                                       1765000042.25},
-                                      {"fetch", "[::1]:51820", 1765000010.0, 0, 1765000040.0}},
-                                     1}}},
+         ReplyTo{"peers",
+                 PeersReply{{{"publish", "192.0.2.7:40112", 1765000000.5, 2988032, 1765000042.25},
+                             {"fetch", "[::1]:51820", 1765000010.0, 0, 1765000040.0}},
+                            1}}},
         {"reply_error_bad_request",
          error_reply("start", "bad_request",
                      "start request: field `watch` must be a map, got a string")},

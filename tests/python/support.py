@@ -283,7 +283,7 @@ class FakeDaemon:
     None), a ROUTER fetch endpoint and a REP control endpoint (``runs``, ``status``) served
     by a thread, over the runs the test writes with ``start``, ``write`` and ``end``.
 
-    Fetch requests are answered as PROTOCOL.md section 5 says, in order per client; a
+    Fetch requests are answered as docs/protocol.md, The fetch channel says, in order per client; a
     request with ``wait`` at the frontier of a streaming run is parked until a frame comes,
     the run ends or the wait is over (``parked`` counts them). ``refuse`` holds error codes
     for the next requests (e.g. ["busy"]), ``max_frames`` caps the frames of an answer,

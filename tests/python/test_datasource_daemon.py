@@ -21,7 +21,8 @@ SIM_DATASETS = ["/entry/data/data", "/entry/data/data_1"]
 
 
 def reference_loop(path, keys, datasets, finished=None, timeout=1.0):
-    """swmr_tools' DataSource loop (DESIGN.md section 2), reading the file with h5py:
+    """swmr_tools' DataSource loop (docs/protocol.md, "When a frame is readable"), reading the
+    file with h5py:
     yields (index, slice_metadata, maxshape, {path: array}) for each readable frame."""
     with h5py.File(path, "r", swmr=True) as f:
         key_datasets = [f[k] for k in keys]

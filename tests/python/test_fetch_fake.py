@@ -1,5 +1,5 @@
-"""The fetch channel's client side (PROTOCOL.md section 5) against a fake daemon (PUB, ROUTER
-and REP sockets scripted by the test): Fetcher, gap repair and history in DataSource,
+"""The fetch channel's client side (docs/protocol.md, The fetch channel) against a fake daemon
+(PUB, ROUTER and REP sockets scripted by the test): Fetcher, gap repair and history in DataSource,
 PullSource, Control.runs."""
 
 import threading
@@ -386,7 +386,7 @@ def test_fetcher_matches_answers_to_requests(daemon):
         answer = fetcher.receive(fourth)
         assert [m.header["index"] for m in answer.frames] == [8, 9]
         assert (answer.next, answer.frontier, answer.state, answer.ok) == (10, 10, "streaming",
-                                                                            True)
+                                                                           True)
         answer = fetcher.receive(second)
         assert [m.header["index"] for m in answer.frames] == [2, 3, 4, 5]
         assert all(m.header["fetched"] is True and m.topic == "w/frame" for m in answer.frames)

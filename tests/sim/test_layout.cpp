@@ -169,8 +169,8 @@ TEST_CASE("interleave fixed: each dataset sized for its share of the scan") {
 TEST_CASE("chunk-frames: data chunks hold that many frames along the last scan dimension") {
     SimFixture fx;
     const auto path = fx.file("chunked.h5");
-    fx.sim_ok({"--file", path, "--quiet", "--scan-shape", "3x50", "--frame-shape", "8",
-               "--dtype", "f8", "--chunk-frames", "20", "--no-finished"});
+    fx.sim_ok({"--file", path, "--quiet", "--scan-shape", "3x50", "--frame-shape", "8", "--dtype",
+               "f8", "--chunk-frames", "20", "--no-finished"});
     CHECK(fx.check({"describe", path}) ==
           "/entry/data/data shape=(3,50,8) maxshape=(None,50,8) dtype=<f8 chunks=(1,20,8)\n"
           "/entry/keys/uid shape=(3,50) maxshape=(None,50) dtype=<i4 chunks=(3,50)\n");

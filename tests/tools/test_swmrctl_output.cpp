@@ -9,12 +9,12 @@ using namespace swmrd::ctl;
 
 namespace {
 
-proto::WatchStatus watch(std::string name, std::string state, std::uint64_t frames) {
+proto::WatchStatus watch(std::string name, proto::WatchState state, std::uint64_t frames) {
     proto::WatchStatus s;
     s.name = std::move(name);
     s.file = "/data/" + s.name + "-*.h5";
     s.source = "control";
-    s.state = std::move(state);
+    s.state = state;
     s.frames = frames;
     return s;
 }
@@ -34,11 +34,11 @@ TEST_CASE("ping shows version, protocol, uptime and features") {
 }
 
 TEST_CASE("list is an aligned table, then the errors of failed watches") {
-    auto streaming = watch("det1", "streaming", 1234);
+    auto streaming = watch("det1", proto::WatchState::streaming, 1234);
     streaming.current_file = "/data/det1-7.h5";
     streaming.last_index = 1233;
     streaming.dropped = 2;
-    auto failed = watch("detector_two", "failed", 0);
+    auto failed = watch("detector_two", proto::WatchState::failed, 0);
     failed.error = "/data/x.h5: not an HDF5 file";
     CHECK(format_list({{streaming, failed}}) ==
           "NAME          STATE      FRAMES  DROPPED  LAST  FILE\n"
@@ -63,7 +63,7 @@ TEST_CASE("peers is a table of ages and queued bytes, then peers_cut") {
 }
 
 TEST_CASE("status is one key: value line per field") {
-    auto s = watch("det1", "waiting", 0);
+    auto s = watch("det1", proto::WatchState::waiting, 0);
     s.bytes = 2048;
     CHECK(format_status(s) == "name:         det1\n"
                               "state:        waiting\n"

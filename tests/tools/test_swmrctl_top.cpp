@@ -20,7 +20,7 @@ proto::WatchStatus status(const std::string& name, const std::string& run, std::
     s.name = name;
     s.file = "/data/scan-*.h5";
     s.source = "config";
-    s.state = "streaming";
+    s.state = proto::WatchState::streaming;
     s.current_file = "/data/scan-00042.h5";
     s.run = run;
     s.frames = frames;
@@ -117,7 +117,7 @@ TEST_CASE("a refresh renders a table with every watch, and its errors") {
     RateTracker tracker;
     tracker.refresh({sample(status("det1", "r", 100, 1'000'000))}, 10.0);
     auto failed = status("det2", "q", 3, 30);
-    failed.state = "failed";
+    failed.state = proto::WatchState::failed;
     failed.current_file.reset();
     failed.dropped = 2;
     failed.lost = 1;
@@ -152,8 +152,8 @@ TEST_CASE("subscribers and progress columns appear when the status has them") {
     CHECK(samples[0].subscribers == 3u);
 
     Screen screen;
-    screen.endpoint = "e";
-    screen.clock = "c";
+    screen.endpoint = std::string("e"); // (operator=(const char*) here trips GCC 12's -Wrestrict)
+    screen.clock = std::string("c");
     screen.rows = RateTracker().refresh(samples, 1.0);
     const auto text = render(screen);
     CAPTURE(text);

@@ -23,6 +23,8 @@ constexpr std::uint64_t pattern_value(std::uint64_t dataset, std::uint64_t index
 }
 
 // The value of every key dataset at frame `index`: a unique id, never zero.
-constexpr std::uint64_t key_value(std::uint64_t index) noexcept { return index + 1; }
+constexpr std::uint64_t key_value(std::uint64_t index) noexcept {
+    return index + 1;
+}
 
 } // namespace swmrd::sim

@@ -1,5 +1,5 @@
 #pragma once
-// The NumPy array-interface type strings PROTOCOL.md allows in `dtype`: byte order (`<`, `>`,
+// The NumPy array-interface type strings docs/protocol.md allows in `dtype`: byte order (`<`, `>`,
 // `|`), kind (`i`, `u`, `f`, `b`) and item size.
 
 #include <cstddef>

@@ -46,8 +46,8 @@ FetchClient::FetchClient(zmq::context_t& context, std::string endpoint)
 }
 
 FetchClient::Outcome FetchClient::fetch(const std::string& watch, const std::string& run,
-                                         std::uint64_t from, std::uint64_t stop,
-                                         const OnFrame& on_frame, bool up_to_frontier) {
+                                        std::uint64_t from, std::uint64_t stop,
+                                        const OnFrame& on_frame, bool up_to_frontier) {
     Outcome outcome;
     const auto failed = [&](std::string why) {
         outcome.failure = std::move(why);
@@ -65,8 +65,9 @@ FetchClient::Outcome FetchClient::fetch(const std::string& watch, const std::str
         socket_.send(zmq::buffer(bytes));
         for (;;) {
             zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-            if (zmq::poll(&item, 1, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        answer_timeout)) == 0)
+            if (zmq::poll(&item, 1,
+                          std::chrono::duration_cast<std::chrono::milliseconds>(answer_timeout)) ==
+                0)
                 return failed("no answer from " + endpoint_ + " within 30 s");
             std::vector<zmq::message_t> parts;
             if (!zmq::recv_multipart(socket_, std::back_inserter(parts)) || parts.size() < 2)
@@ -79,10 +80,11 @@ FetchClient::Outcome FetchClient::fetch(const std::string& watch, const std::str
                         std::this_thread::sleep_for(std::chrono::milliseconds(100));
                         break;
                     }
-                    return failed(closing.error ? closing.error->code + ": " + closing.error->message
-                                                : std::string("refused"));
+                    return failed(closing.error
+                                      ? closing.error->code + ": " + closing.error->message
+                                      : std::string("refused"));
                 }
-                outcome.ended = closing.state == "ended";
+                outcome.ended = closing.state == proto::RunState::ended;
                 outcome.reason = closing.reason;
                 if (closing.frames == 0)
                     return up_to_frontier ? outcome

@@ -1,5 +1,6 @@
 #pragma once
-// Frames fetched again from swmrd's fetch channel (PROTOCOL.md section 5), for swmrcat's
+// Frames fetched again from swmrd's fetch channel (docs/protocol.md, The fetch channel), for
+// swmrcat's
 // --repair and --history: a DEALER on the endpoint the heartbeat names, one request at a
 // time, each followed until its frames up to the index asked for are in or it fails.
 
@@ -21,8 +22,8 @@ std::string resolve_fetch_endpoint(const std::string& advertised, const std::str
 
 class FetchClient {
 public:
-    using OnFrame = std::function<void(const proto::FrameHeader&,
-                                       const std::vector<zmq::message_t>& parts)>;
+    using OnFrame =
+        std::function<void(const proto::FrameHeader&, const std::vector<zmq::message_t>& parts)>;
 
     FetchClient(zmq::context_t& context, std::string endpoint);
     const std::string& endpoint() const noexcept { return endpoint_; }
@@ -30,7 +31,7 @@ public:
     struct Outcome {
         std::optional<std::string> failure; // why frames before `stop` did not all come
         std::uint64_t frames = 0;
-        bool ended = false; // the run has ended…
+        bool ended = false;                     // the run has ended…
         std::optional<proto::EndReason> reason; // …for this reason
     };
 

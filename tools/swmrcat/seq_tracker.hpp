@@ -1,6 +1,6 @@
 #pragma once
-// Follows `seq` per watch, so that no missed message passes unseen: PROTOCOL.md makes a jump in
-// `seq` within a run the sign that the subscriber missed messages.
+// Follows `seq` per watch, so that no missed message passes unseen: docs/protocol.md makes a jump
+// in `seq` within a run the sign that the subscriber missed messages.
 
 #include <swmrd/proto/messages.hpp>
 

@@ -177,7 +177,8 @@ private:
         auto& state = runs_[envelope.watch];
         if (state.run != envelope.run) { // joined in progress
             state = {envelope.run,
-                     static_cast<std::int64_t>(frame.index) - static_cast<std::int64_t>(envelope.seq),
+                     static_cast<std::int64_t>(frame.index) -
+                         static_cast<std::int64_t>(envelope.seq),
                      envelope.seq - 1};
             if (options_.history && frame.index > 0)
                 fetch_missed(envelope, 0, frame.index, false);
@@ -209,8 +210,9 @@ private:
         const auto range = "frames " + std::to_string(from) + " to " + std::to_string(stop - 1) +
                            " of run " + envelope.run;
         if (fetch_endpoint_.empty()) {
-            note("cannot fetch " + range + ": no heartbeat named a fetch endpoint (set `fetch` "
-                                           "in swmrd's config)");
+            note("cannot fetch " + range +
+                 ": no heartbeat named a fetch endpoint (set `fetch` "
+                 "in swmrd's config)");
             gaps_left_ += gap ? 1 : 0;
             return;
         }
@@ -317,8 +319,8 @@ private:
         std::fflush(out_);
         if (options_.repair)
             note("gaps repaired: " + std::to_string(gaps_repaired_) + " (" +
-                 std::to_string(repaired_frames_) + " frames); gaps left: " +
-                 std::to_string(gaps_left_) +
+                 std::to_string(repaired_frames_) +
+                 " frames); gaps left: " + std::to_string(gaps_left_) +
                  (options_.history ? "; history frames: " + std::to_string(history_frames_)
                                    : std::string()));
         if (options_.stats || tracker_.total_gaps() > 0) {

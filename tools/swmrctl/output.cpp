@@ -53,7 +53,8 @@ std::string format_ping(const proto::PingReply& ping, const std::string& endpoin
 }
 
 // Columns padded to their widest cell, two spaces apart; the last one as it is.
-template <std::size_t N> std::string format_table(const std::vector<std::array<std::string, N>>& rows) {
+template <std::size_t N>
+std::string format_table(const std::vector<std::array<std::string, N>>& rows) {
     std::array<std::size_t, N> widths{};
     for (const auto& row : rows)
         for (std::size_t c = 0; c < N; ++c)
@@ -74,12 +75,14 @@ std::string format_list(const proto::ListReply& list) {
     std::vector<std::array<std::string, 6>> rows{
         {"NAME", "STATE", "FRAMES", "DROPPED", "LAST", "FILE"}};
     for (const auto& w : list.watches)
-        rows.push_back({w.name, w.state, std::to_string(w.frames), std::to_string(w.dropped),
-                        last_index_text(w.last_index), w.current_file.value_or(w.file)});
+        rows.push_back({w.name, proto::to_string(w.state), std::to_string(w.frames),
+                        std::to_string(w.dropped), last_index_text(w.last_index),
+                        w.current_file.value_or(w.file)});
     auto out = format_table(rows);
     for (const auto& w : list.watches)
         if (w.error)
-            out += "error in " + w.name + " (" + w.state + "): " + *w.error + "\n";
+            out +=
+                "error in " + w.name + " (" + proto::to_string(w.state) + "): " + *w.error + "\n";
     return out;
 }
 
@@ -89,14 +92,17 @@ std::string format_runs(const proto::RunsReply& runs) {
     std::vector<std::array<std::string, 7>> rows{
         {"RUN", "STATE", "FIRST", "FRAMES", "LAST", "FETCHABLE", "FILE"}};
     for (const auto& r : runs.runs)
-        rows.push_back({r.run, r.reason.value_or(r.state), std::to_string(r.first_index),
-                        std::to_string(r.frames), last_index_text(r.last_index),
-                        r.fetchable ? "yes" : "no (file gone)", r.file});
+        rows.push_back({r.run, r.reason ? proto::to_string(*r.reason) : proto::to_string(r.state),
+                        std::to_string(r.first_index), std::to_string(r.frames),
+                        last_index_text(r.last_index), r.fetchable ? "yes" : "no (file gone)",
+                        r.file});
     return format_table(rows);
 }
 
 std::string format_peers(const proto::PeersReply& peers, double now) {
-    const auto ago = [now](double when) { return format_uptime(std::max(now - when, 0.0)) + " ago"; };
+    const auto ago = [now](double when) {
+        return format_uptime(std::max(now - when, 0.0)) + " ago";
+    };
     std::string out;
     if (peers.peers.empty()) {
         out = "no subscribers or fetch clients connected\n";
@@ -115,7 +121,7 @@ std::string format_peers(const proto::PeersReply& peers, double now) {
 std::string format_status(const proto::WatchStatus& s) {
     const std::vector<std::pair<std::string, std::string>> fields{
         {"name", s.name},
-        {"state", s.state},
+        {"state", proto::to_string(s.state)},
         {"source", s.source},
         {"file", s.file},
         {"current_file", s.current_file.value_or("-")},
@@ -126,7 +132,7 @@ std::string format_status(const proto::WatchStatus& s) {
         {"dropped", std::to_string(s.dropped)},
         {"lost", std::to_string(s.lost)},
         {"error", s.error.value_or("-")},
-        {"file_state", s.file_state.value_or("-")},
+        {"file_state", s.file_state ? proto::to_string(*s.file_state) : "-"},
         {"warning", s.warning.value_or("-")},
     };
     std::string out;

@@ -167,7 +167,7 @@ std::string render(const Screen& screen) {
     for (const auto& row : screen.rows) {
         const auto& s = row.sample.status;
         std::vector<std::string> line{s.name,
-                                      s.state,
+                                      std::string(proto::to_string(s.state)),
                                       file_cell(s.current_file, file_width),
                                       rate_cell(row.rates, false),
                                       rate_cell(row.rates, true),

@@ -33,9 +33,9 @@ struct Rates {
 };
 
 // The rates of one watch between two refreshes `seconds` apart. A new run restarts the
-// `frames` and `bytes` counters (PROTOCOL.md section 2): what the new run sent then counts,
-// all of it since the earlier refresh (the old run's last frames are missed: a lower bound).
-// nullopt when no time passed.
+// `frames` and `bytes` counters (docs/protocol.md, The control channel): what the new run sent then
+// counts, all of it since the earlier refresh (the old run's last frames are missed: a lower
+// bound). nullopt when no time passed.
 std::optional<Rates> rates_between(const proto::WatchStatus& before,
                                    const proto::WatchStatus& after, double seconds);
 

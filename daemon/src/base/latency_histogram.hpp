@@ -1,6 +1,6 @@
 #pragma once
 // The time from a key becoming readable to its frame being handed to ZeroMQ, as a histogram
-// the publisher fills without a lock and /metrics reads while it does (PROTOCOL.md section 6).
+// the publisher fills without a lock and /metrics reads while it does (docs/protocol.md, HTTP).
 
 #include <array>
 #include <atomic>

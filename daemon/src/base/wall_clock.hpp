@@ -1,6 +1,6 @@
 #pragma once
 // The time of day, as the daemon stamps it: in messages' envelopes (seconds since the Unix
-// epoch, docs/protocol.md section 1) and against file times (nanoseconds).
+// epoch, docs/protocol.md, Message layout) and against file times (nanoseconds).
 
 #include <cstdint>
 

@@ -15,25 +15,26 @@ ControlHandler::ControlHandler(WatchManager& watches, const RunRegistry& runs,
     : watches_(watches), runs_(runs), allowed_roots_(allowed_roots) {}
 
 std::string ControlHandler::refuse(const std::string& message) {
-    return proto::encode_reply(proto::ErrorReply{"bad_request", message});
+    return proto::encode_reply(
+        proto::ErrorReply{proto::to_string(proto::ErrorCode::bad_request), message});
 }
 
 std::string ControlHandler::handle(const void* data, std::size_t size) {
     proto::ControlReply reply;
     try {
         if (size > max_request_bytes)
-            reply =
-                proto::ErrorReply{"bad_request", "request of " + std::to_string(size) +
-                                                     " bytes is larger than the limit of 1 MiB"};
+            reply = proto::ErrorReply{proto::to_string(proto::ErrorCode::bad_request),
+                                      "request of " + std::to_string(size) +
+                                          " bytes is larger than the limit of 1 MiB"};
         else
             reply = dispatch(proto::decode_request(data, size));
     } catch (const proto::DecodeError& error) {
         reply = proto::ErrorReply{error.code(), error.what()};
     } catch (const config::ConfigError& error) {
-        reply = proto::ErrorReply{"bad_request", error.what()};
+        reply = proto::ErrorReply{proto::to_string(proto::ErrorCode::bad_request), error.what()};
     } catch (const std::exception& error) {
         spdlog::error("control request failed: {}", error.what());
-        reply = proto::ErrorReply{"internal", error.what()};
+        reply = proto::ErrorReply{proto::to_string(proto::ErrorCode::internal), error.what()};
     }
     if (const auto* error = std::get_if<proto::ErrorReply>(&reply))
         spdlog::info("control request refused: {}: {}", error->code, error->message);
@@ -68,21 +69,23 @@ proto::ControlReply ControlHandler::dispatch(const proto::ControlRequest& reques
     if (const auto* runs = std::get_if<proto::RunsRequest>(&request)) {
         // A stopped watch's runs stay fetchable while they are kept.
         if (!watches_.status(runs->watch) && !runs_.knows_watch(runs->watch))
-            return proto::ErrorReply{"not_found", "no watch named " + runs->watch +
-                                                      " is listed, and no run of one is kept"};
+            return proto::ErrorReply{proto::to_string(proto::ErrorCode::not_found),
+                                     "no watch named " + runs->watch +
+                                         " is listed, and no run of one is kept"};
         return proto::RunsReply{runs_.runs(runs->watch)};
     }
     const auto& status_request = std::get<proto::StatusRequest>(request);
     if (auto status = watches_.status(status_request.watch))
         return proto::StatusReply{*status};
-    return proto::ErrorReply{"not_found", "no watch named " + status_request.watch + " is listed"};
+    return proto::ErrorReply{proto::to_string(proto::ErrorCode::not_found),
+                             "no watch named " + status_request.watch + " is listed"};
 }
 
 proto::ControlReply ControlHandler::start(const proto::StartRequest& request) {
     auto spec = config::parse_watch_spec(request.watch, "watch");
     std::string why;
     if (!config::is_inside_allowed_roots(spec.file, allowed_roots_, &why))
-        return proto::ErrorReply{"forbidden", why};
+        return proto::ErrorReply{proto::to_string(proto::ErrorCode::forbidden), why};
     const auto name = spec.name;
     if (auto error = watches_.start(std::move(spec), WatchSource::control, allowed_roots_))
         return *error;

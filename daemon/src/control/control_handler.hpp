@@ -1,6 +1,6 @@
 #pragma once
-// Answers control requests (PROTOCOL.md section 2): bytes in, bytes out, exactly one reply
-// per request, malformed ones included. A bad request changes nothing.
+// Answers control requests (docs/protocol.md, The control channel): bytes in, bytes out, exactly
+// one reply per request, malformed ones included. A bad request changes nothing.
 
 #include "watch/watch_manager.hpp"
 

@@ -21,6 +21,7 @@
 #include "delivery/peer_guard.hpp"
 #include "runs/outgoing_message.hpp"
 
+#include <swmrd/config/daemon_config.hpp>
 #include <zmq.hpp>
 
 #include <atomic>
@@ -34,7 +35,7 @@
 
 namespace swmrd::daemon {
 
-enum class Delivery { lossless, drop, independent };
+using Delivery = config::Delivery; // how the live stream treats a slow subscriber
 
 class Publisher {
 public:

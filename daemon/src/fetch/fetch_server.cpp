@@ -137,7 +137,7 @@ void FetchServer::receive() {
         requests_.fetch_add(1);
         const auto identity = parts.front().to_string();
         if (parts.size() != 2) {
-            refuse(identity, {}, "bad_request",
+            refuse(identity, {}, proto::to_string(proto::ErrorCode::bad_request),
                    "a fetch request is one message part holding a map, sent from a DEALER; "
                    "got " +
                        std::to_string(parts.size() - 1) + " parts");
@@ -145,7 +145,8 @@ void FetchServer::receive() {
         }
         const auto& body = parts[1];
         if (body.size() > max_fetch_request_bytes) {
-            refuse(identity, proto::fetch_request_id(body.data(), body.size()), "bad_request",
+            refuse(identity, proto::fetch_request_id(body.data(), body.size()),
+                   proto::to_string(proto::ErrorCode::bad_request),
                    "a fetch request is at most " + std::to_string(max_fetch_request_bytes) +
                        " bytes; this one is " + std::to_string(body.size()));
             continue;
@@ -156,7 +157,7 @@ void FetchServer::receive() {
             client.identity = identity;
             if (queued_ - std::min(parked_, queued_) >= max_fetch_requests ||
                 client.requests.size() - client.refusals >= max_fetch_requests_per_client) {
-                refuse(identity, fetch.id, "busy",
+                refuse(identity, fetch.id, proto::to_string(proto::ErrorCode::busy),
                        "too many fetches in progress (" + std::to_string(queued_) +
                            "); retry after a short pause");
                 continue;
@@ -250,13 +251,15 @@ bool FetchServer::serve_turn(Client& client) {
     const auto record = runs_.find(fetch.watch, fetch.run);
     if (!record) {
         finish(nullptr, std::nullopt,
-               proto::FetchError{"not_found", "no run " + fetch.run + " of watch " + fetch.watch +
-                                                  " is kept (never known, or out of history)"});
+               proto::FetchError{proto::to_string(proto::ErrorCode::not_found),
+                                 "no run " + fetch.run + " of watch " + fetch.watch +
+                                     " is kept (never known, or out of history)"});
         return true;
     }
     if (const auto gone = RunRegistry::gone(*record)) {
         readers_.remove_if([&](const auto& reader) { return reader->run() == record->run; });
-        finish(&*record, std::nullopt, proto::FetchError{"gone", *gone});
+        finish(&*record, std::nullopt,
+               proto::FetchError{proto::to_string(proto::ErrorCode::gone), *gone});
         return true;
     }
     // A request past what a streaming run has published waits on its live stream (a long
@@ -329,13 +332,14 @@ bool FetchServer::serve_turn(Client& client) {
     } catch (const RunFileChanged& error) {
         readers_.remove_if([&](const auto& reader) { return reader->run() == record->run; });
         runs_.supersede(record->run, error.what());
-        finish(&*record, std::nullopt, proto::FetchError{"gone", error.what()});
+        finish(&*record, std::nullopt,
+               proto::FetchError{proto::to_string(proto::ErrorCode::gone), error.what()});
     } catch (const std::exception& error) {
         readers_.remove_if([&](const auto& reader) { return reader->run() == record->run; });
         const auto gone = RunRegistry::gone(*record);
         finish(&*record, std::nullopt,
-               gone ? proto::FetchError{"gone", *gone}
-                    : proto::FetchError{"internal",
+               gone ? proto::FetchError{proto::to_string(proto::ErrorCode::gone), *gone}
+                    : proto::FetchError{proto::to_string(proto::ErrorCode::internal),
                                         "reading " + record->file + " again: " + error.what()});
     }
     return true;
@@ -354,7 +358,7 @@ void FetchServer::close(Client& client, const Request& request, const RunRecord*
     header.frames = request.frames;
     header.frontier = frontier;
     if (record) {
-        header.state = record->ended ? "ended" : "streaming";
+        header.state = record->ended ? proto::RunState::ended : proto::RunState::streaming;
         header.reason = record->reason;
     }
     header.error = std::move(error);

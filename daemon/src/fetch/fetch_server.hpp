@@ -1,6 +1,6 @@
 #pragma once
-// The fetch channel (PROTOCOL.md section 5): a ROUTER socket and the thread that answers it,
-// reading frames of any remembered run again from its file.
+// The fetch channel (docs/protocol.md, The fetch channel): a ROUTER socket and the thread that
+// answers it, reading frames of any remembered run again from its file.
 //
 // Fetches never stall the live stream: they read in turns of at most a few frames or MiB,
 // taking turns between clients and leaving HDF5 to the watches in between; their payloads

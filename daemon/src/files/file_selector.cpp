@@ -8,20 +8,6 @@
 
 namespace swmrd::daemon {
 
-const char* to_string(FileState state) noexcept {
-    switch (state) {
-    case FileState::opening:
-        return "opening";
-    case FileState::running:
-        return "running";
-    case FileState::done:
-        return "done";
-    case FileState::failed:
-        return "failed";
-    }
-    return "unknown";
-}
-
 // How far behind the kernel's clock of file times may be (a tick: 4 or 10 ms), twice over.
 constexpr std::int64_t coarse_clock_ns = 20'000'000;
 

@@ -26,6 +26,8 @@
 #include "files/watch_wakeup.hpp"
 #include "files/watched_folders.hpp"
 
+#include <swmrd/proto/vocabulary.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -36,8 +38,7 @@
 
 namespace swmrd::daemon {
 
-enum class FileState { opening, running, done, failed };
-const char* to_string(FileState state) noexcept;
+using FileState = proto::FileState; // docs/protocol.md, status' `file_state`
 
 class FileSelector {
 public:

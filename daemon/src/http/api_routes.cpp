@@ -22,11 +22,11 @@ void send_error(HttpResponse& response, int status, const std::string& code,
 }
 
 int status_of(const std::string& code) {
-    if (code == "not_found")
+    if (code == proto::to_string(proto::ErrorCode::not_found))
         return 404;
-    if (code == "bad_request")
+    if (code == proto::to_string(proto::ErrorCode::bad_request))
         return 400;
-    if (code == "forbidden")
+    if (code == proto::to_string(proto::ErrorCode::forbidden))
         return 403;
     return 500;
 }
@@ -39,12 +39,13 @@ void answer_as_control(DaemonAccess& access, const proto::ControlRequest& reques
     auto reply = access.calls.call<std::string>([control, encoded] { return control(encoded); },
                                                 control_loop_patience);
     if (!reply)
-        return send_error(response, 503, "unavailable",
+        return send_error(response, 503, proto::to_string(proto::ErrorCode::unavailable),
                           "the daemon's control loop did not answer in time");
     auto body = nlohmann::json::from_msgpack(*reply);
     if (body.value("ok", false))
         return send_json(response, 200, body);
-    const auto code = body["error"].value("code", std::string("internal"));
+    const auto code =
+        body["error"].value("code", std::string(proto::to_string(proto::ErrorCode::internal)));
     send_json(response, status_of(code), body);
 }
 
@@ -89,10 +90,11 @@ void answer_latest(LatestFrames& latest, const HttpRequest& request, HttpRespons
     const auto& watch = request.captured;
     const auto dataset = request.param("dataset");
     if (!dataset)
-        return send_error(response, 400, "bad_request",
+        return send_error(response, 400, proto::to_string(proto::ErrorCode::bad_request),
                           "name the dataset: ?dataset=/entry/data/data");
     if (auto format = request.param("format"); format && *format != "binary" && *format != "json")
-        return send_error(response, 400, "bad_request", "format is json or binary");
+        return send_error(response, 400, proto::to_string(proto::ErrorCode::bad_request),
+                          "format is json or binary");
     try {
         if (request.method == "HEAD") { // the headers GET would give, without the read
             latest.probe(watch);
@@ -116,7 +118,7 @@ void answer_latest(LatestFrames& latest, const HttpRequest& request, HttpRespons
         // As JSON, a value costs tens of bytes: a large frame goes in binary only.
         const auto item_size = std::stoul(frame.metadata["dtype"].get<std::string>().substr(2));
         if (item_size > 0 && frame.values->size() / item_size > max_json_values)
-            return send_error(response, 413, "too_large",
+            return send_error(response, 413, proto::to_string(proto::ErrorCode::too_large),
                               "the frame holds " +
                                   std::to_string(frame.values->size() / item_size) +
                                   " values, more than " + std::to_string(max_json_values) +
@@ -129,12 +131,12 @@ void answer_latest(LatestFrames& latest, const HttpRequest& request, HttpRespons
         send_json(response, 200, body);
     } catch (const HttpError& error) {
         send_error(response, error.status,
-                   error.status == 404   ? "not_found"
-                   : error.status == 413 ? "too_large"
-                                         : "unavailable",
+                   error.status == 404   ? proto::to_string(proto::ErrorCode::not_found)
+                   : error.status == 413 ? proto::to_string(proto::ErrorCode::too_large)
+                                         : proto::to_string(proto::ErrorCode::unavailable),
                    error.what());
     } catch (const std::invalid_argument& error) {
-        send_error(response, 415, "unsupported", error.what());
+        send_error(response, 415, proto::to_string(proto::ErrorCode::unsupported), error.what());
     }
 }
 
@@ -161,7 +163,7 @@ void add_api_routes(HttpRoutes& routes, DaemonAccess& access, LatestFrames& late
     routes.get("/api/v1/overview", [&access](const HttpRequest&, HttpResponse& response) {
         auto figures = access.calls.call<DaemonFigures>(access.figures, control_loop_patience);
         if (!figures)
-            return send_error(response, 503, "unavailable",
+            return send_error(response, 503, proto::to_string(proto::ErrorCode::unavailable),
                               "the daemon's control loop did not answer in time");
         send_json(response, 200, overview_of(*figures));
     });

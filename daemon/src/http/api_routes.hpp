@@ -1,5 +1,5 @@
 #pragma once
-// /api/v1/… (PROTOCOL.md section 6): the control channel's `list`, `status` and `runs` replies
+// /api/v1/… (docs/protocol.md, HTTP): the control channel's `list`, `status` and `runs` replies
 // as JSON, the newest frame of a dataset, and the overview the live view draws.
 
 #include "http/http_server.hpp"

@@ -17,10 +17,8 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 using Labels = std::vector<ClientMetric::Label>;
 
-constexpr const char* states[] = {"waiting", "streaming", "idle", "stopped", "failed"};
-constexpr proto::EndReason reasons[] = {proto::EndReason::finished, proto::EndReason::complete,
-                                        proto::EndReason::timeout,  proto::EndReason::stopped,
-                                        proto::EndReason::shutdown, proto::EndReason::error};
+constexpr auto states = proto::all_values<proto::WatchState>();
+constexpr auto reasons = proto::all_values<proto::EndReason>();
 
 // A deque: the families added first are filled while later ones are added.
 class Families {
@@ -189,9 +187,9 @@ void add_watches(Families& out, const DaemonFigures& figures) {
         const auto& counters = *watch.counters;
         add_value(info, {{"watch", status.name}, {"source", status.source}, {"file", status.file}},
                   1.0);
-        for (const char* name : states)
-            add_value(state, {{"watch", status.name}, {"state", name}},
-                      status.state == name ? 1.0 : 0.0);
+        for (const auto each : states)
+            add_value(state, {{"watch", status.name}, {"state", proto::to_string(each)}},
+                      status.state == each ? 1.0 : 0.0);
         add_value(frames, watch_label(watch), number(counters.frames_total.load()));
         add_value(bytes, watch_label(watch), number(counters.bytes_total.load()));
         add_value(dropped, watch_label(watch), number(status.dropped));

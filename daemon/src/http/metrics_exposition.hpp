@@ -1,6 +1,6 @@
 #pragma once
-// /metrics: the daemon's figures in the Prometheus text exposition format (PROTOCOL.md
-// section 6), written by prometheus-cpp's serializer. Every metric is listed, with its
+// /metrics: the daemon's figures in the Prometheus text exposition format (docs/protocol.md,
+// HTTP), written by prometheus-cpp's serializer. Every metric is listed, with its
 // meaning, in the README's "Metrics" section.
 
 #include "http/daemon_figures.hpp"

@@ -102,9 +102,9 @@ std::vector<proto::RunInfo> RunRegistry::runs(const std::string& watch) const {
         proto::RunInfo info;
         info.run = record.run;
         info.file = record.file;
-        info.state = record.ended ? "ended" : "streaming";
+        info.state = record.ended ? proto::RunState::ended : proto::RunState::streaming;
         if (record.reason)
-            info.reason = proto::to_string(*record.reason);
+            info.reason = *record.reason;
         info.first_index = record.first_index;
         info.frames = record.counters ? record.counters->frames.load() : record.frames;
         info.last_index = record.counters ? record.counters->last_index.load() : record.last_index;

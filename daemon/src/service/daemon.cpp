@@ -41,30 +41,6 @@ constexpr std::int64_t max_control_message = 4ll << 20;
 // without reading the replies cannot make the daemon buffer more than this many.
 constexpr int control_queue = 16;
 
-Delivery delivery_of(config::Delivery delivery) {
-    switch (delivery) {
-    case config::Delivery::drop:
-        return Delivery::drop;
-    case config::Delivery::independent:
-        return Delivery::independent;
-    case config::Delivery::lossless:
-        break;
-    }
-    return Delivery::lossless;
-}
-
-const char* delivery_name(config::Delivery delivery) {
-    switch (delivery) {
-    case config::Delivery::drop:
-        return "drop";
-    case config::Delivery::independent:
-        return "independent";
-    case config::Delivery::lossless:
-        break;
-    }
-    return "lossless";
-}
-
 // With a fetch channel, fetches hold at most a quarter of max_inflight, the live view's
 // latest frames an eighth with HTTP, the live stream the rest: together they stay within it.
 std::uint64_t fetch_share(const config::DaemonConfig& config) {
@@ -127,10 +103,10 @@ Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
               std::min(config_.max_inflight, fetch_share(config_) + latest_share(config_)),
           1)),
       fetch_budget_(fetch_share(config_)), runs_(config_.history), start_time_(unix_time_now()),
-      context_(1), publisher_(context_, config_.publish, delivery_of(config_.delivery), budget_,
+      context_(1), publisher_(context_, config_.publish, config_.delivery, budget_,
                               peer_timeout_of(config_), config_.max_connections),
       control_(context_, zmq::socket_type::rep),
-      watches_(publisher_, budget_, delivery_of(config_.delivery), config_.max_message, runs_,
+      watches_(publisher_, budget_, config_.delivery, config_.max_message, runs_,
                watches_within_descriptors(config_.max_watches)),
       handler_(watches_, runs_, config_.allowed_roots) {
     control_.set(zmq::sockopt::maxmsgsize, max_control_message);
@@ -180,7 +156,7 @@ Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
     handler_.set_features(std::move(features));
     handler_.set_peers([this] { return peers(); });
     spdlog::info("delivery {}, max_inflight {}, peer_timeout {}, history {}",
-                 delivery_name(config_.delivery), config::format_size(config_.max_inflight),
+                 config::delivery_name(config_.delivery), config::format_size(config_.max_inflight),
                  config::format_duration(config_.peer_timeout), config_.history);
     watches_.apply_config(config_.watches);
     if (options_.endpoints_file)

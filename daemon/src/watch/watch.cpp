@@ -422,20 +422,18 @@ RunOutcome Watch::run_file(const Candidate& candidate) {
 }
 
 proto::WatchStatus Watch::status() const {
-    static constexpr const char* state_names[] = {"waiting", "streaming", "idle", "stopped",
-                                                  "failed"};
     proto::WatchStatus status;
     status.name = spec_.name;
     status.file = spec_.file;
     status.source = to_string(source_);
     {
         std::lock_guard lock(mutex_);
-        status.state = state_names[static_cast<int>(state_)];
+        status.state = state_;
         status.current_file = current_file_;
         status.run = run_id_;
         status.error = error_;
         if (file_state_)
-            status.file_state = to_string(*file_state_);
+            status.file_state = *file_state_;
         status.warning = warning_ ? warning_ : degraded_;
     }
     status.frames = counters_->frames.load();

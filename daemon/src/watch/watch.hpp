@@ -72,7 +72,7 @@ public:
     std::uint64_t frames() const noexcept { return counters_->frames.load(); }
 
 private:
-    enum class State { waiting, streaming, idle, stopped, failed };
+    using State = proto::WatchState;
 
     void run();
     bool wait_for_predecessor();

@@ -40,12 +40,13 @@ std::optional<proto::ErrorReply>
 WatchManager::start(config::WatchSpec spec, WatchSource source,
                     std::optional<std::vector<std::string>> allowed_roots) {
     if (find(spec.name))
-        return proto::ErrorReply{"exists", "a watch named " + spec.name +
-                                               " is already listed: `stop` it first"};
+        return proto::ErrorReply{proto::to_string(proto::ErrorCode::exists),
+                                 "a watch named " + spec.name +
+                                     " is already listed: `stop` it first"};
     if (watches_.size() >= max_watches_)
-        return proto::ErrorReply{"forbidden", "the daemon already runs " +
-                                                  std::to_string(watches_.size()) +
-                                                  " watches, its max_watches: stop one first"};
+        return proto::ErrorReply{proto::to_string(proto::ErrorCode::forbidden),
+                                 "the daemon already runs " + std::to_string(watches_.size()) +
+                                     " watches, its max_watches: stop one first"};
     spdlog::info("watch {} started ({}): {}", spec.name,
                  source == WatchSource::config ? "config" : "control", spec.file);
     auto predecessor = reaper_.leaving(spec.name);
@@ -59,7 +60,8 @@ std::variant<proto::StopReply, proto::ErrorReply> WatchManager::stop(const std::
                                                                      proto::EndReason reason) {
     auto watch = take(name);
     if (!watch)
-        return proto::ErrorReply{"not_found", "no watch named " + name + " is listed"};
+        return proto::ErrorReply{proto::to_string(proto::ErrorCode::not_found),
+                                 "no watch named " + name + " is listed"};
     watch->request_stop(reason);
     // Answered at once: the watch ends its run and its thread is joined by the reaper, so a
     // watch stuck on a filesystem that stopped answering never holds the control channel.
@@ -146,7 +148,7 @@ void WatchManager::stop_control_watches_outside(const std::vector<std::string>& 
         const bool outside =
             (*it)->source() == WatchSource::control &&
             (!config::is_inside_allowed_roots((*it)->spec().file, allowed_roots, &why) ||
-             (current && (*it)->status().state == "streaming" &&
+             (current && (*it)->status().state == proto::WatchState::streaming &&
               !config::is_inside_allowed_roots(*current, allowed_roots, &why)));
         if (outside) {
             spdlog::warn("config reload: control watch {} stopped: {}", (*it)->spec().name, why);

@@ -1,5 +1,5 @@
 #pragma once
-// The daemon's YAML config (PROTOCOL.md section 4), parsed once into typed structs.
+// The daemon's YAML config (deploy/swmrd.yaml), parsed once into typed structs.
 
 #include "swmrd/config/units.hpp"
 #include "swmrd/config/watch_spec.hpp"
@@ -11,17 +11,19 @@
 
 namespace swmrd::config {
 
-// What the reader does when subscribers are slower than the data (PROTOCOL.md section 4):
+// What the reader does when subscribers are slower than the data (deploy/swmrd.yaml):
 // waits for the slowest (lossless), drops a frame for all (drop), or lets each subscriber
 // lose frames alone, to fetch them back (independent).
 enum class Delivery { lossless, drop, independent };
+// Its name in the config, as the parser takes it: "lossless", "drop", "independent".
+const char* delivery_name(Delivery delivery);
 
 struct LogConfig {
     std::string level = "info"; // trace, debug, info, warn, error, critical, off
     bool operator==(const LogConfig&) const = default;
 };
 
-// Where the HTTP endpoint listens (PROTOCOL.md section 6): a host name or address and a
+// Where the HTTP endpoint listens (docs/protocol.md, HTTP): a host name or address and a
 // port; port 0 takes any free one (the daemon logs the one it got).
 struct HttpAddress {
     std::string host;
@@ -32,8 +34,8 @@ struct HttpAddress {
 struct DaemonConfig {
     std::string control = "tcp://127.0.0.1:5555";
     std::vector<std::string> publish{"tcp://127.0.0.1:5556"};
-    std::optional<std::string> fetch; // ROUTER endpoint of the fetch channel; none: off
-    std::optional<HttpAddress> http;  // metrics, status and the live view; none: off
+    std::optional<std::string> fetch;       // ROUTER endpoint of the fetch channel; none: off
+    std::optional<HttpAddress> http;        // metrics, status and the live view; none: off
     std::vector<std::string> allowed_roots; // none: control `start` is refused
     Delivery delivery = Delivery::lossless;
     std::uint64_t max_inflight = 512ull << 20;

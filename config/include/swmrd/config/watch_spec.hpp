@@ -1,6 +1,6 @@
 #pragma once
-// A watch spec (PROTOCOL.md section 3): one validator for a YAML `watches` entry and a
-// control `start` request.
+// A watch spec (docs/protocol.md, The control channel: a watch spec): one validator for a YAML
+// `watches` entry and a control `start` request.
 
 #include "swmrd/config/units.hpp"
 #include "swmrd/proto/value.hpp"

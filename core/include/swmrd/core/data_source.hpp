@@ -18,9 +18,9 @@ namespace swmrd::core {
 
 // A block read from a dataset, like the NumPy array swmr_tools returns.
 struct Array {
-    std::string dtype;                 // NumPy array-interface string
-    std::vector<std::uint64_t> shape;  // a 1 per scan dimension, then the frame shape
-    std::vector<std::byte> bytes;      // the values in C order
+    std::string dtype;                // NumPy array-interface string
+    std::vector<std::uint64_t> shape; // a 1 per scan dimension, then the frame shape
+    std::vector<std::byte> bytes;     // the values in C order
 
     template <class T> std::span<const T> values() const {
         return {reinterpret_cast<const T*>(bytes.data()), bytes.size() / sizeof(T)};
@@ -28,10 +28,10 @@ struct Array {
 };
 
 struct FrameMap {
-    std::uint64_t index = 0;                  // flat scan index, C order
-    std::vector<SliceRange> slice_metadata;   // one per scan dimension
+    std::uint64_t index = 0;                // flat scan index, C order
+    std::vector<SliceRange> slice_metadata; // one per scan dimension
     ScanShape maxshape;
-    std::map<std::string, Array> data;        // by dataset path, or by interleaved name
+    std::map<std::string, Array> data; // by dataset path, or by interleaved name
 };
 
 struct DataSourceOptions {

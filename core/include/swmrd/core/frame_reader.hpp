@@ -17,8 +17,8 @@ namespace swmrd::core {
 
 // One stage of a dataset's filter pipeline, as HDF5 applies it on writing.
 struct FilterInfo {
-    unsigned id = 0;   // 32001 Blosc, 32004 LZ4, 32008 Bitshuffle, 1 deflate…
-    std::string name;  // the name HDF5 reports, or a well-known name for a missing plugin
+    unsigned id = 0;  // 32001 Blosc, 32004 LZ4, 32008 Bitshuffle, 1 deflate…
+    std::string name; // the name HDF5 reports, or a well-known name for a missing plugin
     std::vector<unsigned> cd_values;
     bool available = false; // HDF5 can decode it here (built in, or its plugin was found)
     std::string package;    // the Debian package providing its plugin, where one is known
@@ -26,7 +26,7 @@ struct FilterInfo {
 
 struct DatasetInfo {
     std::string path;
-    std::string dtype;      // NumPy array-interface string: "<u2", ">f8", "|u1"…
+    std::string dtype; // NumPy array-interface string: "<u2", ">f8", "|u1"…
     std::size_t item_size = 0;
     std::size_t scan_rank = 0;
     std::vector<std::uint64_t> frame_shape; // the dataset's dimensions after the scan dims

@@ -81,8 +81,8 @@ public:
 
     // Reads `count` consecutive frames of one member, from its own index `local_first`, as
     // stored, into `out` (count * frame_bytes of that member).
-    void read(std::size_t part, std::size_t member, std::uint64_t local_first,
-              std::uint64_t count, std::span<std::byte> out);
+    void read(std::size_t part, std::size_t member, std::uint64_t local_first, std::uint64_t count,
+              std::span<std::byte> out);
     // The stored chunk of frame `index` of a part (one_frame_per_chunk members only).
     std::size_t stored_chunk_size(std::size_t part, std::uint64_t index);
     void read_chunk(std::size_t part, std::uint64_t index, std::span<std::byte> out);

@@ -68,8 +68,7 @@ public:
 
     // Polls every `interval` until more than `known` frames are readable or the run ends.
     // When `known` are all the readable frames, the timeout restarts first.
-    KeyPoll wait_for_more(std::uint64_t known,
-                          Seconds interval = std::chrono::milliseconds(10));
+    KeyPoll wait_for_more(std::uint64_t known, Seconds interval = std::chrono::milliseconds(10));
 
     // A digest of every key's values at flat indices [0, count), as read now (a key shorter
     // than that counts as zeros past its end): two reads of the same keys give the same

@@ -1,7 +1,8 @@
 #pragma once
-// PROTOCOL.md section 2 as plain structs: control requests and replies.
+// docs/protocol.md, The control channel as plain structs: control requests and replies.
 
 #include "swmrd/proto/value.hpp"
+#include "swmrd/proto/vocabulary.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -54,7 +55,7 @@ struct WatchStatus {
     std::string name;
     std::string file;   // path or pattern as configured
     std::string source; // "config" or "control"
-    std::string state;  // "waiting", "streaming", "idle", "stopped", "failed"
+    WatchState state = WatchState::waiting;
     std::optional<std::string> current_file;
     std::optional<std::string> run;
     std::uint64_t frames = 0;
@@ -68,25 +69,25 @@ struct WatchStatus {
     // What the watch knows of current_file: "opening" (there, not readable as SWMR yet),
     // "running", "done" (its run ended: it is not run again unless it is rewritten),
     // "failed" (run again after a pause: three times unchanged, then once the file changes).
-    std::optional<std::string> file_state;
+    std::optional<FileState> file_state;
     // Something ignored rather than failed on, as swmr_tools does (a finished dataset that
     // does not hold one value), or a degraded mode the watch runs in.
     std::optional<std::string> warning;
     bool operator==(const WatchStatus&) const = default;
 };
 
-// A run kept for fetching (PROTOCOL.md section 2, `runs`).
+// A run kept for fetching (docs/protocol.md, The control channel: `runs`).
 struct RunInfo {
     std::string run;
     std::string file;
-    std::string state;                 // "streaming" or "ended"
-    std::optional<std::string> reason; // the end reason; nil while streaming
+    RunState state = RunState::streaming;
+    std::optional<EndReason> reason; // nil while streaming
     std::uint64_t first_index = 0;
-    std::uint64_t frames = 0;      // frames published
-    std::int64_t last_index = -1;  // of the last frame published
-    double started = 0.0;          // seconds since the Unix epoch
-    std::optional<double> ended;   // nil while streaming
-    bool fetchable = false;        // the file is still the one the run read
+    std::uint64_t frames = 0;     // frames published
+    std::int64_t last_index = -1; // of the last frame published
+    double started = 0.0;         // seconds since the Unix epoch
+    std::optional<double> ended;  // nil while streaming
+    bool fetchable = false;       // the file is still the one the run read
     bool operator==(const RunInfo&) const = default;
 };
 
@@ -114,7 +115,7 @@ struct ListReply {
     std::uint64_t peers_cut = 0;   // subscribers and fetch clients disconnected since the start
     bool operator==(const ListReply&) const = default;
 };
-// A connected subscriber or fetch client (PROTOCOL.md section 2, `peers`).
+// A connected subscriber or fetch client (docs/protocol.md, The control channel: `peers`).
 struct PeerInfo {
     std::string channel; // "publish" or "fetch"
     std::string address;

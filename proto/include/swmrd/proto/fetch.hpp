@@ -1,6 +1,6 @@
 #pragma once
-// PROTOCOL.md section 5 as plain structs: the fetch channel's requests and the `fetched`
-// message that closes each answer. The frames of an answer are `FrameHeader`s with
+// docs/protocol.md, The fetch channel as plain structs: the fetch channel's requests and the
+// `fetched` message that closes each answer. The frames of an answer are `FrameHeader`s with
 // `fetched` set (messages.hpp).
 
 #include "swmrd/proto/messages.hpp"
@@ -45,10 +45,10 @@ struct FetchedHeader {
     Value id;
     bool ok = true;
     std::uint64_t from = 0;
-    std::uint64_t next = 0;   // the index after the last frame sent
-    std::uint64_t frames = 0; // sent in this answer
+    std::uint64_t next = 0;                // the index after the last frame sent
+    std::uint64_t frames = 0;              // sent in this answer
     std::optional<std::uint64_t> frontier; // first index not yet readable; nil: run unknown
-    std::optional<std::string> state;      // "streaming" or "ended"; nil: run unknown
+    std::optional<RunState> state;         // nil: run unknown
     std::optional<EndReason> reason;       // the run's end reason; nil while streaming
     std::optional<FetchError> error;       // exactly when ok is false
 };

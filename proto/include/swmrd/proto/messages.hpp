@@ -1,5 +1,7 @@
 #pragma once
-// PROTOCOL.md section 1 as plain structs: the headers of the data channel.
+// docs/protocol.md, Message layout as plain structs: the headers of the data channel.
+
+#include "swmrd/proto/vocabulary.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -10,12 +12,6 @@
 namespace swmrd::proto {
 
 inline constexpr int protocol_version = 1;
-
-enum class Encoding { raw, chunk };
-enum class EndReason { finished, complete, timeout, stopped, shutdown, error };
-
-const char* to_string(Encoding e) noexcept;
-const char* to_string(EndReason r) noexcept;
 
 // One scan dimension of the slice metadata: [start, stop, nil] on the wire.
 struct Slice {
@@ -95,7 +91,7 @@ struct FrameHeader {
     std::vector<Slice> slice;
     std::vector<MaxDim> scan_shape;
     std::vector<Part> parts;
-    // Sent again on the fetch channel (PROTOCOL.md section 5), not live on PUB.
+    // Sent again on the fetch channel (docs/protocol.md, The fetch channel), not live on PUB.
     bool fetched = false;
     bool operator==(const FrameHeader&) const = default;
 };
@@ -116,7 +112,8 @@ struct HeartbeatHeader {
     std::string version;
     std::string host;
     std::vector<std::string> watches;
-    // The fetch endpoint as configured (PROTOCOL.md section 5); nil while there is none.
+    // The fetch endpoint as configured (docs/protocol.md, The fetch channel); nil while there is
+    // none.
     std::optional<std::string> fetch;
     bool operator==(const HeartbeatHeader&) const = default;
 };
@@ -138,7 +135,7 @@ std::string encode_header(const EndHeader& header);
 std::string encode_header(const HeartbeatHeader& header);
 
 // Strict decoding: an unknown kind or version, a missing or mistyped field throws
-// DecodeError naming the field. Unknown extra keys are ignored, as PROTOCOL.md requires.
+// DecodeError naming the field. Unknown extra keys are ignored, as docs/protocol.md requires.
 Header decode_header(const void* data, std::size_t size);
 
 } // namespace swmrd::proto

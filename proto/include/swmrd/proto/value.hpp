@@ -58,9 +58,17 @@ struct MapEntry {
 
 // Defined once Value is complete: clang instantiates the variant's alternatives (a pair
 // holding a Value) as soon as a body inside the class names them.
-inline bool Value::is_nil() const { return std::holds_alternative<Nil>(data); }
-inline const Map* Value::as_map() const { return std::get_if<Map>(&data); }
-inline const Array* Value::as_array() const { return std::get_if<Array>(&data); }
-inline const std::string* Value::as_string() const { return std::get_if<std::string>(&data); }
+inline bool Value::is_nil() const {
+    return std::holds_alternative<Nil>(data);
+}
+inline const Map* Value::as_map() const {
+    return std::get_if<Map>(&data);
+}
+inline const Array* Value::as_array() const {
+    return std::get_if<Array>(&data);
+}
+inline const std::string* Value::as_string() const {
+    return std::get_if<std::string>(&data);
+}
 
 } // namespace swmrd::proto
