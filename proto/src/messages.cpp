@@ -15,16 +15,16 @@ using detail::Writer;
 namespace {
 
 const char* kind_name(const StartHeader&) {
-    return "start";
+    return to_string(MessageKind::start);
 }
 const char* kind_name(const FrameHeader&) {
-    return "frame";
+    return to_string(MessageKind::frame);
 }
 const char* kind_name(const EndHeader&) {
-    return "end";
+    return to_string(MessageKind::end);
 }
 const char* kind_name(const HeartbeatHeader&) {
-    return "heartbeat";
+    return to_string(MessageKind::heartbeat);
 }
 
 // ---- encoding ----
@@ -439,6 +439,10 @@ std::string topic_of(const Header& header) {
     const std::string& watch =
         std::visit([](const auto& h) -> const std::string& { return h.envelope.watch; }, header);
     return watch + '/' + kind_of(header);
+}
+
+std::string topic_of(std::string_view watch, MessageKind kind) {
+    return std::string(watch) + '/' + to_string(kind);
 }
 
 std::string encode_header(const Header& header) {

@@ -1,4 +1,5 @@
 #include "fetch/fetch_server.hpp"
+#include "base/bounded_join.hpp"
 #include "base/wall_clock.hpp"
 
 #include "delivery/publisher.hpp"
@@ -55,16 +56,7 @@ FetchServer::~FetchServer() {
 
 bool FetchServer::stop(std::chrono::steady_clock::time_point deadline) {
     stopping_.store(true);
-    if (!thread_.joinable())
-        return true;
-    while (!ended_.load() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    if (!ended_.load()) {
-        thread_.detach();
-        return false;
-    }
-    thread_.join();
-    return true;
+    return join_or_let_go(thread_, ended_, deadline);
 }
 
 void FetchServer::run() {
@@ -363,7 +355,7 @@ void FetchServer::close(Client& client, const Request& request, const RunRecord*
     }
     header.error = std::move(error);
     OutgoingMessage message;
-    message.topic = fetch.watch + "/fetched";
+    message.topic = proto::topic_of(fetch.watch, proto::MessageKind::fetched);
     message.header = proto::encode_fetched(header);
     queue(client, message);
 }

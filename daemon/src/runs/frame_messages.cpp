@@ -34,7 +34,7 @@ std::string missing_filter_message(const std::string& path, const core::FilterIn
 FrameMessages::FrameMessages(reader::RemoteFrameSource& source, const config::WatchSpec& spec,
                              std::string run_id, std::string file, bool fetched)
     : source_(source), spec_(spec), run_id_(std::move(run_id)), file_(std::move(file)),
-      frame_topic_(spec.name + "/frame"), fetched_(fetched) {}
+      frame_topic_(proto::topic_of(spec.name, proto::MessageKind::frame)), fetched_(fetched) {}
 
 void FrameMessages::plan() {
     const auto& parts = source_.parts();

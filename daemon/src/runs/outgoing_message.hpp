@@ -38,4 +38,24 @@ struct OutgoingMessage {
     std::function<void(const proto::EndHeader&)> on_end;
 };
 
+// A run's `end`, the one place it is assembled, whoever ends the run (its own thread, a run
+// that never started, the watch ending a stuck one). `seq` counts every index from the
+// first, sent or dropped; the publisher fills in `frames` and `last_index` from `counters`
+// when the message has them. An error end always says why.
+inline OutgoingMessage end_message(const std::string& watch, const std::string& run,
+                                   std::uint64_t seq, const std::string& file,
+                                   proto::EndReason reason, std::optional<std::string> error) {
+    OutgoingMessage end;
+    end.kind = OutgoingMessage::Kind::end;
+    end.topic = proto::topic_of(watch, proto::MessageKind::end);
+    proto::EndHeader header;
+    header.envelope = {watch, run, seq, 0.0};
+    header.file = file;
+    header.reason = reason;
+    if (reason == proto::EndReason::error)
+        header.error = error.value_or("the run failed");
+    end.end = std::move(header);
+    return end;
+}
+
 } // namespace swmrd::daemon

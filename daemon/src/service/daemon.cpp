@@ -1,4 +1,5 @@
 #include "service/daemon.hpp"
+#include "base/bounded_join.hpp"
 #include "base/wall_clock.hpp"
 
 #include "base/logging.hpp"
@@ -298,8 +299,7 @@ void Daemon::exit_past_stuck_threads(bool fetch_ended) {
         flushed->store(true);
     }).detach();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (!flushed->load() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    wait_until_done(*flushed, deadline);
     // Flushed, not shut down: the stuck threads may still log (TSan caught one doing so while
     // the loggers were being destroyed).
     spdlog::default_logger()->flush();
@@ -326,7 +326,7 @@ void Daemon::serve_control() {
 
 void Daemon::send_heartbeat() {
     proto::HeartbeatHeader heartbeat;
-    heartbeat.envelope = {"_daemon", instance_id_, heartbeat_seq_++, unix_time_now()};
+    heartbeat.envelope = {proto::daemon_watch, instance_id_, heartbeat_seq_++, unix_time_now()};
     heartbeat.period = config_.heartbeat.count();
     heartbeat.version = swmrd_version;
     heartbeat.host = host_name();
@@ -336,7 +336,7 @@ void Daemon::send_heartbeat() {
 
     OutgoingMessage message;
     message.kind = OutgoingMessage::Kind::heartbeat;
-    message.topic = "_daemon/heartbeat";
+    message.topic = proto::topic_of(proto::daemon_watch, proto::MessageKind::heartbeat);
     message.header = proto::encode_header(heartbeat);
     publisher_.push(std::move(message));
 }

@@ -98,7 +98,7 @@ void FileRun::send_start(std::uint64_t first_index) {
     check_message_size(messages_.largest_raw_message(), std::nullopt);
     OutgoingMessage start;
     start.kind = OutgoingMessage::Kind::start;
-    start.topic = context_.spec.name + "/start";
+    start.topic = proto::topic_of(context_.spec.name, proto::MessageKind::start);
     const auto header = messages_.start_header(first_index);
     start.header = proto::encode_header(header);
     start.counters = context_.counters;
@@ -324,17 +324,9 @@ void FileRun::send_end(proto::EndReason reason, const std::optional<std::string>
         send_lone_end(context_, path_, run_id_, reason, error);
         return;
     }
-    OutgoingMessage end;
-    end.kind = OutgoingMessage::Kind::end;
-    end.topic = context_.spec.name + "/end";
+    auto end =
+        end_message(context_.spec.name, run_id_, next_ - first_index_ + 1, path_, reason, error);
     end.counters = context_.counters;
-    proto::EndHeader header;
-    // Every index from the first used a seq, sent or dropped.
-    header.envelope = {context_.spec.name, run_id_, next_ - first_index_ + 1, 0.0};
-    header.file = path_;
-    header.reason = reason;
-    header.error = error;
-    end.end = std::move(header);
     end.on_end = context_.on_end;
     // Closed here by its own thread: the daemon then has no end left to send on its behalf.
     if (context_.counters->open_run_end_seq.exchange(0) == 0)
@@ -345,19 +337,9 @@ void FileRun::send_end(proto::EndReason reason, const std::optional<std::string>
 
 void send_lone_end(RunContext& context, const std::string& file, const std::string& run_id,
                    proto::EndReason reason, const std::optional<std::string>& error) {
-    OutgoingMessage end;
-    end.kind = OutgoingMessage::Kind::end;
-    end.topic = context.spec.name + "/end";
-    // No counters: this run never started, so the watch's last run keeps its figures.
-    proto::EndHeader header;
-    header.envelope = {context.spec.name, run_id, 0, 0.0};
-    header.file = file;
-    header.reason = reason;
-    header.frames = 0;
-    header.last_index = -1;
-    if (reason == proto::EndReason::error)
-        header.error = error.value_or("the run failed");
-    end.end = std::move(header);
+    // No counters: this run never started, so the watch's last run keeps its figures (and
+    // this end says 0 frames, last_index -1).
+    auto end = end_message(context.spec.name, run_id, 0, file, reason, error);
     // Counted here, not as it goes out: without counters the publisher cannot tally it.
     context.counters->runs_by_reason[static_cast<std::size_t>(reason)].fetch_add(1);
     context.publisher.push(std::move(end));

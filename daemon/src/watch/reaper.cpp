@@ -1,4 +1,5 @@
 #include "watch/reaper.hpp"
+#include "base/bounded_join.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -58,15 +59,10 @@ Reaper::wait_all(std::chrono::steady_clock::time_point deadline) {
         entries.swap(entries_);
     }
     for (auto& entry : entries) {
-        while (!entry.done->load() && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        if (entry.done->load()) {
-            entry.thread.join();
-        } else {
-            // Its read may never return: the thread is let go, and the process exits past it.
+        // Its read may never return: the thread is then let go, and the process exits past it.
+        if (!join_or_let_go(entry.thread, *entry.done, deadline)) {
             if (auto watch = entry.watch.lock())
                 stuck.push_back(std::move(watch));
-            entry.thread.detach();
         }
     }
     return stuck;

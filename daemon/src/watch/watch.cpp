@@ -100,22 +100,17 @@ void Watch::end_stuck_run(const std::string& why) {
     const auto seq = counters_->open_run_end_seq.exchange(0);
     if (seq == 0)
         return;
-    proto::EndHeader header;
+    std::string run_id, file;
     {
         std::lock_guard lock(mutex_);
-        header.envelope = {spec_.name, run_id_.value_or(""), seq, 0.0};
-        header.file = current_file_.value_or("");
+        run_id = run_id_.value_or("");
+        file = current_file_.value_or("");
     }
-    header.reason = proto::EndReason::error;
-    header.error = why;
-    OutgoingMessage end;
-    end.kind = OutgoingMessage::Kind::end;
-    end.topic = spec_.name + "/end";
+    auto end = end_message(spec_.name, run_id, seq, file, proto::EndReason::error, why);
     end.counters = counters_;
-    end.on_end = [&runs = runs_, run_id = header.envelope.run](const proto::EndHeader& sent) {
+    end.on_end = [&runs = runs_, run_id](const proto::EndHeader& sent) {
         runs.ended(run_id, sent.reason, sent.frames, sent.last_index);
     };
-    end.end = std::move(header);
     counters_->ends_queued.fetch_add(1);
     publisher_.push(std::move(end));
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -124,6 +125,9 @@ using Header = std::variant<StartHeader, FrameHeader, EndHeader, HeartbeatHeader
 const char* kind_of(const Header& header) noexcept;
 // "<watch>/<kind>", part 0 of every message.
 std::string topic_of(const Header& header);
+std::string topic_of(std::string_view watch, MessageKind kind);
+// The watch name of the daemon's own messages (heartbeats); no watch may take it.
+inline constexpr const char* daemon_watch = "_daemon";
 
 // Part 1 of a message: the header as a MessagePack map. Payloads are never touched: they
 // travel as their own parts, so encoding a frame copies no frame data.

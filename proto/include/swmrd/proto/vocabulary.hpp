@@ -14,6 +14,8 @@ namespace swmrd::proto {
 enum class Encoding { raw, chunk };
 // An `end`'s `reason`.
 enum class EndReason { finished, complete, timeout, stopped, shutdown, error };
+// What a message is: the second half of its topic, `<watch>/<kind>`.
+enum class MessageKind { start, frame, end, heartbeat, fetched };
 // A watch's `state` in status, list and /metrics.
 enum class WatchState { waiting, streaming, idle, stopped, failed };
 // What a watch knows of its current file: status' `file_state`.
@@ -43,6 +45,10 @@ template <> struct Words<Encoding> {
 template <> struct Words<EndReason> {
     static constexpr std::array<std::string_view, 6> names{"finished", "complete", "timeout",
                                                            "stopped",  "shutdown", "error"};
+};
+template <> struct Words<MessageKind> {
+    static constexpr std::array<std::string_view, 5> names{"start", "frame", "end", "heartbeat",
+                                                           "fetched"};
 };
 template <> struct Words<WatchState> {
     static constexpr std::array<std::string_view, 5> names{"waiting", "streaming", "idle",
