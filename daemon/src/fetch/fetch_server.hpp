@@ -129,7 +129,8 @@ private:
     InflightBudget& budget_;
     // A turn's bytes, at most: also what a client that stops reading may leave unwritten
     // before it is served no more. An eighth of the fetch budget at most, so that a few such
-    // clients cannot hold all of it.
+    // clients cannot hold all of it, and 4 MiB at most.
+    static constexpr std::uint64_t max_turn_bytes = 4ull << 20;
     const std::uint64_t turn_bytes_;
     const std::uint64_t max_message_;
     const std::chrono::milliseconds max_wait_;

@@ -28,4 +28,20 @@ std::optional<Candidate> identify(const std::string& path) {
     return candidate;
 }
 
+std::optional<std::string> changed_since(const std::string& path, const FileIdentity& identity,
+                                         std::uint64_t size_then, const std::string& when,
+                                         std::uint64_t* size_now) {
+    const auto now = identify(path);
+    if (!now)
+        return path + " was deleted " + when;
+    if (now->identity != identity)
+        return path + " was replaced by another file " + when;
+    if (now->size < size_then)
+        return path + " was truncated (from " + std::to_string(size_then) + " to " +
+               std::to_string(now->size) + " bytes) " + when;
+    if (size_now)
+        *size_now = now->size;
+    return std::nullopt;
+}
+
 } // namespace swmrd::daemon

@@ -26,4 +26,12 @@ struct Candidate {
 // The regular file at `path` now (a link followed), or nullopt when there is none.
 std::optional<Candidate> identify(const std::string& path);
 
+// Whether the file at `path` is still the one a run read: same identity, and no shorter than
+// `size_then`. Otherwise what happened to it, "<path> was deleted <when>" (replaced by another
+// file, truncated from … to … bytes), for a run's end or a fetch's `gone`. `size_now`, if
+// given, gets the size of a file that is still the one.
+std::optional<std::string> changed_since(const std::string& path, const FileIdentity& identity,
+                                         std::uint64_t size_then, const std::string& when,
+                                         std::uint64_t* size_now = nullptr);
+
 } // namespace swmrd::daemon

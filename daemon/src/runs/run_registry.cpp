@@ -119,15 +119,8 @@ std::vector<proto::RunInfo> RunRegistry::runs(const std::string& watch) const {
 std::optional<std::string> RunRegistry::gone(const RunRecord& record) {
     if (record.superseded)
         return record.superseded;
-    const auto now = identify(record.file);
-    if (!now)
-        return record.file + " was deleted since run " + record.run + " read it";
-    if (now->identity != record.identity)
-        return record.file + " was replaced by another file since run " + record.run + " read it";
-    if (record.seal && now->size < record.seal->size)
-        return record.file + " was truncated (" + std::to_string(now->size) + " bytes, " +
-               std::to_string(record.seal->size) + " then) since run " + record.run + " read it";
-    return std::nullopt;
+    return changed_since(record.file, record.identity, record.seal ? record.seal->size : 0,
+                         "since run " + record.run + " read it");
 }
 
 } // namespace swmrd::daemon
