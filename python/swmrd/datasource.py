@@ -5,10 +5,10 @@ import collections
 import logging
 import time
 
-from . import writing
 from .errors import ProtocolError, RunError, RunInterrupted, Timeout
 from .messages import data_map_of, maxshape_of
 from .repair import RepairMixin, _Repair
+from .source import FrameSource
 from .subscription import _Subscription
 # Names that lived here before subscription.py; still importable from swmrd.datasource.
 from .subscription import HEARTBEAT_TOPIC, WATCH_NAME, check_watch_name  # noqa: F401
@@ -20,7 +20,7 @@ END_REASONS = ("finished", "complete", "timeout", "stopped", "shutdown", "error"
 FETCH_MAX_BYTES = 64 << 20  # payload bytes asked for in one fetch request
 
 
-class DataSource(RepairMixin):
+class DataSource(FrameSource, RepairMixin):
     """Iterates over ONE run of watch ``watch`` published at ``endpoint``, yielding a
     SliceDict per frame, like swmr_tools' DataSource::
 
@@ -148,29 +148,7 @@ class DataSource(RepairMixin):
         """The daemon's explanation when the run ended with reason ``error``."""
         return self.end.get("error") if self.end else None
 
-    @property
-    def ended(self):
-        return self._done
-
-    # -- swmr_tools' writing helpers --------------------------------------------------------
-
-    def create_dataset(self, data, fh, path, **kwargs):
-        """swmr_tools' ``ds.create_dataset(result_data, file_handle, hdf5_path)``: a dataset
-        for one result per scan point, shaped by the run's max shape."""
-        if self.maxshape is None:
-            raise RuntimeError("the scan's max shape is known once the run has begun: call "
-                               "create_dataset inside the loop")
-        return writing.create_dataset(data, self.maxshape, fh, path, **kwargs)
-
-    @staticmethod
-    def append_data(data, slice_metadata, dataset):
-        """swmr_tools' ``ds.append_data(result_data, slice_metadata, output_dataset)``."""
-        return writing.append_data(data, slice_metadata, dataset)
-
     # -- iteration ---------------------------------------------------------------------------
-
-    def __iter__(self):
-        return self
 
     def __next__(self):
         deadline = None
@@ -344,12 +322,6 @@ class DataSource(RepairMixin):
     def close(self):
         if self._owns_subscription:
             self._subscription.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         return (f"<DataSource {self.watch!r} at {self.endpoint} run={self.run} "

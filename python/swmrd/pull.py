@@ -8,12 +8,12 @@ import time
 import msgpack
 import zmq
 
-from . import writing
 from .control import Control
 from .datasource import FETCH_MAX_BYTES
 from .errors import FetchError, ProtocolError, RunError, Timeout
 from .fetch import Fetcher, resolve_fetch_endpoint
 from .messages import data_map_of, maxshape_of
+from .source import FrameSource
 from .subscription import HEARTBEAT_TOPIC, check_watch_name
 
 logger = logging.getLogger("swmrd")
@@ -41,7 +41,7 @@ def fetch_endpoint_of(publish_endpoint, timeout=10.0, context=None):
     return resolve_fetch_endpoint(header.get("fetch"), publish_endpoint)
 
 
-class PullSource:
+class PullSource(FrameSource):
     """Iterates over ONE run of watch ``watch``, yielding a SliceDict per frame as
     DataSource does, but pulls every frame through the daemon's fetch endpoint and never
     subscribes: it cannot lose a frame to a full queue, whatever the daemon's ``delivery``,
@@ -155,14 +155,7 @@ class PullSource:
         """Why the run ended, once iteration is over; None before."""
         return self.end.get("reason") if self.end and self._done else None
 
-    @property
-    def ended(self):
-        return self._done
-
     # -- iteration ---------------------------------------------------------------------------
-
-    def __iter__(self):
-        return self
 
     def __next__(self):
         if self._last_progress is None:
@@ -237,27 +230,10 @@ class PullSource:
 
     # -- resources ---------------------------------------------------------------------------
 
-    def create_dataset(self, data, fh, path, **kwargs):
-        """As DataSource.create_dataset."""
-        if self.maxshape is None:
-            raise RuntimeError("the scan's max shape is known from the first frame: call "
-                               "create_dataset inside the loop")
-        return writing.create_dataset(data, self.maxshape, fh, path, **kwargs)
-
-    @staticmethod
-    def append_data(data, slice_metadata, dataset):
-        return writing.append_data(data, slice_metadata, dataset)
-
     def close(self):
         if self.fetcher is not None:
             self.fetcher.close()
         self.control.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         return (f"<PullSource {self.watch!r} run={self.run} next={self.next_index} "
