@@ -7,6 +7,7 @@ import os
 import queue
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -19,6 +20,11 @@ import zmq
 
 REPO = Path(__file__).resolve().parents[2]
 VECTORS = REPO / "tests" / "data" / "proto"
+
+# What swmr-sim writes, watch specs and daemon configs: one home, the end-to-end tests'
+# harness (which uses nothing of the client under test).
+sys.path.insert(0, str(REPO / "tests" / "e2e"))
+from harness import expected_frame, pattern, watch_spec, write_config  # noqa: E402,F401
 
 # Hang guards only: no test asserts on how long anything took.
 WAIT_S = 30.0
@@ -34,58 +40,14 @@ def binary(variable):
     return path
 
 
-def pattern(dataset, index, element, itemsize):
-    """The value swmr-sim writes (tools/swmr-sim/pattern.hpp)."""
-    modulus = {1: 127, 2: 32749}.get(itemsize, 16777213)
-    return (dataset * 1000003 + index * 1009 + element) % modulus
-
-
-def expected_frame(dataset, index, frame_shape, dtype):
-    dtype = np.dtype(dtype)
-    count = int(np.prod(frame_shape, dtype=np.int64))
-    values = np.array([pattern(dataset, index, j, dtype.itemsize) for j in range(count)])
-    return values.astype(dtype).reshape(tuple(frame_shape))
-
-
-def _yaml(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_yaml(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_yaml(v)}" for k, v in value.items()) + "}"
-    raise TypeError(value)
-
-
-def watch_spec(name, file, keys=("/entry/keys/uid",), datasets=("/entry/data/data",), **more):
-    spec = {"name": name, "file": str(file), "keys": list(keys)}
-    if datasets is not None:
-        spec["datasets"] = list(datasets)
-    spec.update(more)
-    return spec
-
-
 class Daemon:
     """swmrd on wildcard ports in ``workdir``; its endpoints read back from the endpoints
     file. ``stop()`` sends SIGTERM and returns the exit status."""
 
     def __init__(self, workdir, watches=(), **settings):
         self.workdir = Path(workdir)
-        config = {"control": "tcp://127.0.0.1:*", "publish": ["tcp://127.0.0.1:*"],
-                  "heartbeat": "100ms", "log": {"level": "debug"}}
-        config.update(settings)
-        lines = [f"{key}: {_yaml(value)}" for key, value in config.items()]
-        if watches:
-            lines.append("watches:")
-            lines += ["  - " + _yaml(watch) for watch in watches]
         self.config_path = self.workdir / "swmrd.yaml"
-        self.config_path.write_text("\n".join(lines) + "\n")
+        write_config(self.config_path, watches, **settings)
         self.endpoints_path = self.workdir / "endpoints"
         self.log_path = self.workdir / "swmrd.log"
         self._log = open(self.log_path, "w")

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -154,7 +155,9 @@ void check_file(const std::string& path, const Case& c, std::uint64_t frames) {
 
 TEST_CASE("compression: bitshuffle chunks are the plugin's LZ4 framing, written directly") {
     if (!bitshuffle_plugin_loadable()) {
-        MESSAGE("skipped: HDF5 cannot load filter 32008 here (Debian package bitshuffle)");
+        // CTest reports the case skipped on this line (tests/sim/CMakeLists.txt), not passed.
+        std::cout << "SKIPPED: HDF5 cannot load filter 32008 here (Debian package bitshuffle)"
+                  << std::endl;
         return;
     }
     SimFixture fx;
