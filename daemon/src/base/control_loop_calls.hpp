@@ -3,6 +3,8 @@
 // endpoint reads the daemon's state through it, so that state keeps a single thread that
 // changes it and reads it. The loop polls fd() with its sockets and runs what is pending.
 
+#include "base/unique_fd.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -22,7 +24,7 @@ public:
     ControlLoopCalls& operator=(const ControlLoopCalls&) = delete;
 
     // Readable while calls are pending; the control loop polls it.
-    int fd() const noexcept { return fd_; }
+    int fd() const noexcept { return fd_.get(); }
     // On the control loop: runs every pending call.
     void run_pending();
 
@@ -53,7 +55,7 @@ public:
 private:
     void post(std::function<void()> work);
 
-    int fd_ = -1; // an eventfd
+    UniqueFd fd_; // an eventfd
     std::mutex mutex_;
     std::deque<std::function<void()>> pending_;
 };

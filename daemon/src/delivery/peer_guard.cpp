@@ -79,9 +79,7 @@ void PeerGuard::stop() {
     if (thread_.joinable())
         thread_.join();
     std::lock_guard lock(mutex_);
-    for (auto& [zmq_fd, peer] : peers_)
-        ::close(peer.own_fd);
-    peers_.clear();
+    peers_.clear(); // and our duplicates of their descriptors with them
     if (monitor_.handle())
         monitor_.close();
 }
@@ -164,17 +162,16 @@ void PeerGuard::admit(int zmq_fd, const std::string& endpoint) {
     // Events come late: the number may already be closed, or reused. A duplicate that is not
     // a stream socket of this endpoint's port is not our peer; the disconnection event that
     // must follow settles the count.
-    const int own_fd = ::fcntl(zmq_fd, F_DUPFD_CLOEXEC, 0);
-    if (own_fd < 0)
+    UniqueFd duplicate(::fcntl(zmq_fd, F_DUPFD_CLOEXEC, 0));
+    if (!duplicate)
         return;
+    const int own_fd = duplicate.get();
     const auto port = endpoint_port(endpoint);
     const auto transport = transport_of(own_fd);
-    if (!transport || (port != 0 && local_port(own_fd) != port)) {
-        ::close(own_fd);
+    if (!transport || (port != 0 && local_port(own_fd) != port))
         return;
-    }
     Peer peer;
-    peer.own_fd = own_fd;
+    peer.own_fd = std::move(duplicate);
     peer.transport = *transport;
     peer.address = peer_address(own_fd);
     peer.endpoint = endpoint;
@@ -187,10 +184,8 @@ void PeerGuard::admit(int zmq_fd, const std::string& endpoint) {
     std::lock_guard lock(mutex_);
     for (const auto& [fd, other] : peers_)
         on_endpoint += !other.cut && other.endpoint == endpoint;
-    if (auto old = peers_.find(zmq_fd); old != peers_.end()) { // its disconnection was lost
-        ::close(old->second.own_fd);
+    if (auto old = peers_.find(zmq_fd); old != peers_.end()) // its disconnection was lost
         peers_.erase(old);
-    }
     auto& admitted = peers_[zmq_fd] = std::move(peer);
     spdlog::debug("{}: {} connected to {}", options_.channel, admitted.address, endpoint);
     if (on_endpoint >= options_.max_connections)
@@ -206,7 +201,6 @@ void PeerGuard::forget(int zmq_fd) {
     if (found == peers_.end())
         return;
     spdlog::debug("{}: {} disconnected", options_.channel, found->second.address);
-    ::close(found->second.own_fd);
     peers_.erase(found);
     if (options_.on_disconnect)
         options_.on_disconnect();
@@ -219,7 +213,7 @@ bool PeerGuard::check_progress() {
     for (auto& [zmq_fd, peer] : peers_) {
         if (peer.cut)
             continue;
-        const auto progress = read_progress(peer.own_fd, peer.transport);
+        const auto progress = read_progress(peer.own_fd.get(), peer.transport);
         if (!progress) {
             if (!peer.unreadable)
                 spdlog::debug("{}: {}: its connection's state cannot be read", options_.channel,
@@ -314,7 +308,7 @@ void PeerGuard::cut_crowding(Clock::time_point now) {
 }
 
 void PeerGuard::cut(Peer& peer, CutReason reason, const std::string& why) {
-    peers::cut(peer.own_fd);
+    peers::cut(peer.own_fd.get());
     peer.cut = true;
     if (options_.on_disconnect)
         options_.on_disconnect();

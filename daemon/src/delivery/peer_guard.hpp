@@ -20,6 +20,7 @@
 // does with its own number later, so a late event or a reused number never cuts the wrong
 // peer; it is closed when libzmq reports the disconnection.
 
+#include "base/unique_fd.hpp"
 #include "delivery/socket_state.hpp"
 
 #include <zmq.hpp>
@@ -90,7 +91,7 @@ public:
 private:
     using Clock = std::chrono::steady_clock;
     struct Peer {
-        int own_fd = -1; // our duplicate of libzmq's descriptor
+        UniqueFd own_fd; // our duplicate of libzmq's descriptor
         Transport transport = Transport::tcp;
         std::string address;
         std::string endpoint;

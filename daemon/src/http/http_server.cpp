@@ -4,6 +4,8 @@
 #include "http/live_view_page.hpp"
 #include "http/metrics_exposition.hpp"
 
+#include "base/unique_fd.hpp"
+
 #include <microhttpd.h>
 #include <spdlog/spdlog.h>
 
@@ -38,7 +40,7 @@ std::string host_port(const std::string& host, unsigned port) {
 
 // The listening socket, bound by the daemon itself so that a bind error names the endpoint,
 // port 0 takes a free port, and no SO_REUSEPORT lets a second daemon share the port.
-int bind_listener(const config::HttpAddress& address, unsigned& bound_port) {
+UniqueFd bind_listener(const config::HttpAddress& address, unsigned& bound_port) {
     const auto requested = host_port(address.host, address.port);
     const auto fail = [&](const std::string& why) {
         return std::runtime_error("cannot bind the http endpoint " + requested + ": " + why);
@@ -53,16 +55,15 @@ int bind_listener(const config::HttpAddress& address, unsigned& bound_port) {
         error != 0)
         throw fail(::gai_strerror(error));
     std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owned(found, ::freeaddrinfo);
-    const int fd = ::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                            found->ai_protocol);
-    if (fd < 0)
+    UniqueFd listener(::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                               found->ai_protocol));
+    if (!listener)
         throw fail(std::strerror(errno));
+    const int fd = listener.get();
     const int yes = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes); // a quick restart only
     if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0 || ::listen(fd, 128) != 0) {
-        const int error = errno;
-        ::close(fd);
-        throw fail(std::strerror(error));
+        throw fail(std::strerror(errno));
     }
     sockaddr_storage local{};
     socklen_t length = sizeof local;
@@ -70,7 +71,7 @@ int bind_listener(const config::HttpAddress& address, unsigned& bound_port) {
     bound_port =
         ntohs(local.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&local)->sin6_port
                                           : reinterpret_cast<sockaddr_in*>(&local)->sin_port);
-    return fd;
+    return listener;
 }
 
 MHD_Result collect(void* into, MHD_ValueKind, const char* key, const char* value) {
@@ -207,25 +208,26 @@ HttpServer::HttpServer(const config::HttpAddress& address, DaemonAccess access)
       workers_(std::make_unique<RequestWorkers>(http_workers, http_waiting)) {
     add_routes();
     unsigned port = 0;
-    const int listener = bind_listener(address, port);
+    auto listener = bind_listener(address, port);
     // The limits are ConnectionLimits' (counted, logged); libmicrohttpd's own is a backstop.
     const auto backstop = static_cast<unsigned>(access_.max_connections + 16);
+    // clang-format off: one option and its values a line
     server_ = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
             MHD_USE_ERROR_LOG,
         0, &HttpServerCallbacks::admit, this, &HttpServerCallbacks::on_request, this,
         // First, so that no message of the library goes to stderr before it is set.
-        MHD_OPTION_EXTERNAL_LOGGER, &log_from_library, nullptr, MHD_OPTION_LISTEN_SOCKET, listener,
-        MHD_OPTION_CONNECTION_LIMIT, backstop, MHD_OPTION_NOTIFY_CONNECTION,
+        MHD_OPTION_EXTERNAL_LOGGER, &log_from_library, nullptr, MHD_OPTION_LISTEN_SOCKET,
+        listener.get(), MHD_OPTION_CONNECTION_LIMIT, backstop, MHD_OPTION_NOTIFY_CONNECTION,
         &HttpServerCallbacks::on_connection, this, MHD_OPTION_CONNECTION_TIMEOUT, http_idle_seconds,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, http_connection_memory, MHD_OPTION_NOTIFY_COMPLETED,
         &HttpServerCallbacks::on_completed, this, MHD_OPTION_END);
-    if (!server_) {
-        ::close(listener);
+    // clang-format on
+    if (!server_)
         throw std::runtime_error("cannot serve the http endpoint " +
                                  host_port(address.host, address.port) +
                                  ": libmicrohttpd did not start");
-    }
+    listener.release(); // libmicrohttpd's now: it closes it when it stops
     bound_ = host_port(address.host, port);
 }
 

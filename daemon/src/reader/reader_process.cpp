@@ -94,10 +94,12 @@ ReaderProcess::ReaderProcess(ReaderSettings settings)
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
         throw ReaderError(std::string("cannot create a socketpair for a reader process: ") +
                           std::strerror(errno));
-    socket_ = pair[0];
-    const int child_socket = high_copy(pair[1]);
-    const int child_arena = high_copy(arena_->fd());
-    ::close(pair[1]);
+    socket_.reset(pair[0]);
+    daemon::UniqueFd child_end(pair[1]);
+    // The child's copies, above 2 so that dup2 onto 3 and 4 cannot clobber one with the other.
+    const daemon::UniqueFd child_socket(high_copy(child_end.get()));
+    const daemon::UniqueFd child_arena(high_copy(arena_->fd()));
+    child_end.reset();
 
     std::vector<std::string> arguments = {reader_executable(),
                                           "--parent",
@@ -119,8 +121,8 @@ ReaderProcess::ReaderProcess(ReaderSettings settings)
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, child_socket, 3);
-    posix_spawn_file_actions_adddup2(&actions, child_arena, 4);
+    posix_spawn_file_actions_adddup2(&actions, child_socket.get(), 3);
+    posix_spawn_file_actions_adddup2(&actions, child_arena.get(), 4);
     posix_spawn_file_actions_addclosefrom_np(&actions, 5);
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
@@ -139,19 +141,15 @@ ReaderProcess::ReaderProcess(ReaderSettings settings)
     const int failed = posix_spawn(&pid_, argv[0], &actions, &attributes, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
-    ::close(child_socket);
-    ::close(child_arena);
-    arena_->close_fd();
+    arena_->close_fd(); // the child has its own copy (ours are closed as the constructor ends)
     if (failed != 0) {
-        ::close(socket_);
         throw ReaderError("cannot start the reader process " + arguments.front() + ": " +
                           std::strerror(failed));
     }
 }
 
 ReaderProcess::~ReaderProcess() {
-    if (socket_ >= 0)
-        ::close(socket_);
+    socket_.reset();
     if (pid_ <= 0)
         return;
     // It holds nothing worth a goodbye: frames it read live in the arena, which outlives it.
@@ -191,7 +189,7 @@ void ReaderProcess::fail(const std::string& why) {
 
 std::string ReaderProcess::receive(Clock::time_point deadline) {
     for (;;) {
-        pollfd waits[2] = {{socket_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+        pollfd waits[2] = {{socket_.get(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         const int ready = ::poll(waits, wake_fd_ >= 0 ? 2 : 1,
@@ -213,7 +211,7 @@ std::string ReaderProcess::receive(Clock::time_point deadline) {
             continue;
         // The datagram's length first, so that a small reply costs a small buffer.
         char probe;
-        const auto length = recv(socket_, &probe, 1, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC);
+        const auto length = recv(socket_.get(), &probe, 1, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC);
         if (length < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (length <= 0)
@@ -222,7 +220,7 @@ std::string ReaderProcess::receive(Clock::time_point deadline) {
             fail("the reader process answered nonsense (a reply of " + std::to_string(length) +
                  " bytes)");
         std::string reply(static_cast<std::size_t>(length), '\0');
-        const auto size = recv(socket_, reply.data(), reply.size(), MSG_DONTWAIT);
+        const auto size = recv(socket_.get(), reply.data(), reply.size(), MSG_DONTWAIT);
         if (size != length)
             fail("the reader process " + fate());
         return reply;
@@ -241,7 +239,7 @@ std::string ReaderProcess::call(const Writer& request) {
             fail(in.str());
     }
     const auto& bytes = request.bytes();
-    if (send(socket_, bytes.data(), bytes.size(), MSG_NOSIGNAL) < 0)
+    if (send(socket_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) < 0)
         fail("the reader process " + fate());
     auto reply = receive(deadline);
     try {

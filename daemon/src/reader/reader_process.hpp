@@ -4,6 +4,7 @@
 // read (Landlock), with its own HDF5 (so watches decode in parallel), and killed when it does
 // not answer in time. A crash or a kill ends the run that used it and nothing else.
 
+#include "base/unique_fd.hpp"
 #include "reader/reader_wire.hpp"
 #include "reader/shared_arena.hpp"
 
@@ -76,7 +77,7 @@ private:
     ReaderSettings settings_;
     std::shared_ptr<SharedArena> arena_;
     pid_t pid_ = -1;
-    int socket_ = -1;
+    daemon::UniqueFd socket_;
     int wake_fd_ = -1;
     bool greeted_ = false;
     std::optional<std::string> dead_; // why it can answer no more

@@ -24,28 +24,28 @@ std::size_t rounded(std::size_t bytes) {
 
 std::shared_ptr<SharedArena> SharedArena::create(std::size_t size) {
     size = rounded(size);
-    const int fd = memfd_create("swmrd-frames", MFD_CLOEXEC);
-    if (fd < 0)
+    daemon::UniqueFd fd(memfd_create("swmrd-frames", MFD_CLOEXEC));
+    if (!fd)
         throw std::runtime_error(std::string("cannot create shared memory for a reader: ") +
                                  std::strerror(errno));
-    if (ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    if (ftruncate(fd.get(), static_cast<off_t>(size)) != 0) {
         const int error = errno;
-        ::close(fd);
         throw std::runtime_error("cannot size " + std::to_string(size) +
                                  " bytes of shared memory for a reader: " + std::strerror(error));
     }
-    void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+    void* base =
+        mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd.get(), 0);
     if (base == MAP_FAILED) {
         const int error = errno;
-        ::close(fd);
         throw std::runtime_error("cannot map " + std::to_string(size) +
                                  " bytes of shared memory for a reader: " + std::strerror(error));
     }
-    return std::shared_ptr<SharedArena>(new SharedArena(fd, static_cast<std::byte*>(base), size));
+    return std::shared_ptr<SharedArena>(
+        new SharedArena(std::move(fd), static_cast<std::byte*>(base), size));
 }
 
-SharedArena::SharedArena(int fd, std::byte* base, std::size_t size)
-    : fd_(fd), base_(base), size_(size) {
+SharedArena::SharedArena(daemon::UniqueFd fd, std::byte* base, std::size_t size)
+    : fd_(std::move(fd)), base_(base), size_(size) {
     free_.emplace(0, size);
 }
 
@@ -55,9 +55,7 @@ SharedArena::~SharedArena() {
 }
 
 void SharedArena::close_fd() noexcept {
-    if (fd_ >= 0)
-        ::close(fd_);
-    fd_ = -1;
+    fd_.reset();
 }
 
 bool SharedArena::contains(const std::byte* data, std::size_t bytes) const noexcept {

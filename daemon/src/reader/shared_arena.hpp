@@ -7,6 +7,8 @@
 // First fit from the lowest address: the pages a busy arena touches stay those of its
 // largest backlog, never the whole mapping, which is only address space until used.
 
+#include "base/unique_fd.hpp"
+
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -24,7 +26,7 @@ public:
     SharedArena& operator=(const SharedArena&) = delete;
 
     // The memfd, for the reader process to map; closed by close_fd() once it has it.
-    int fd() const noexcept { return fd_; }
+    int fd() const noexcept { return fd_.get(); }
     void close_fd() noexcept;
 
     std::byte* base() const noexcept { return base_; }
@@ -39,9 +41,9 @@ public:
     std::size_t used() const;
 
 private:
-    SharedArena(int fd, std::byte* base, std::size_t size);
+    SharedArena(daemon::UniqueFd fd, std::byte* base, std::size_t size);
 
-    int fd_;
+    daemon::UniqueFd fd_;
     std::byte* base_;
     std::size_t size_;
     mutable std::mutex mutex_;

@@ -55,22 +55,13 @@ Watch::Watch(config::WatchSpec spec, WatchSource source, Publisher& publisher,
       delivery_(delivery), max_message_(max_message), runs_(runs), folders_(folders),
       started_ns_(unix_time_now_ns()), allowed_roots_(std::move(allowed_roots)),
       predecessor_gone_(std::move(predecessor_gone)) {
-    stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    try {
-        thread_ = std::thread([this] { run(); });
-    } catch (...) {
-        // The destructor will not run: nothing it would close may stay open.
-        if (stop_fd_ >= 0)
-            close(stop_fd_);
-        throw;
-    }
+    stop_fd_.reset(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    thread_ = std::thread([this] { run(); });
 }
 
 Watch::~Watch() {
     request_stop(proto::EndReason::shutdown);
     join(std::chrono::milliseconds(0));
-    if (stop_fd_ >= 0)
-        close(stop_fd_);
 }
 
 void Watch::request_stop(proto::EndReason reason) {
@@ -82,9 +73,9 @@ void Watch::request_stop(proto::EndReason reason) {
     stop_signal_.notify_all();
     wakeup_.stop();
     budget_.wake_all();
-    if (stop_fd_ >= 0) {
+    if (stop_fd_) {
         const std::uint64_t one = 1;
-        [[maybe_unused]] auto written = write(stop_fd_, &one, sizeof one);
+        [[maybe_unused]] auto written = write(stop_fd_.get(), &one, sizeof one);
     }
 }
 
@@ -283,7 +274,7 @@ reader::ReaderProcess& Watch::reader_for(const std::optional<std::vector<std::st
             roots, reader_arena_bytes(budget_.limit(), max_message_),
             std::max(min_reader_patience,
                      std::chrono::duration_cast<std::chrono::milliseconds>(spec_.timeout))));
-        reader_->set_wake_fd(stop_fd_);
+        reader_->set_wake_fd(stop_fd_.get());
     }
     return *reader_;
 }

@@ -4,6 +4,7 @@
 // through request_stop() and status(); they never touch its HDF5 handles.
 
 #include "base/inflight_budget.hpp"
+#include "base/unique_fd.hpp"
 #include "delivery/publisher.hpp"
 #include "files/file_events.hpp"
 #include "files/file_selector.hpp"
@@ -114,7 +115,7 @@ private:
     std::optional<std::string> degraded_; // of the watch: it runs without inotify
 
     // Readable once a stop is requested: wakes a wait for the reader process at once.
-    int stop_fd_ = -1;
+    UniqueFd stop_fd_; // an eventfd a stop writes, waking a reader's request
     // Where the watch thread waits for its folder's and file's events; a stop wakes it.
     WatchWakeup wakeup_;
     FileEvents file_events_{folders_.events(), wakeup_}; // of the file being opened or run
