@@ -31,9 +31,11 @@ constexpr double consuming_bytes = 64 * 1024;
 constexpr std::chrono::milliseconds recent{250};
 // How long a peer's bytes must have waited before a share cut takes it.
 constexpr std::chrono::milliseconds culprit_patience{50};
-// A peer connected for less than this has been sent too little for its empty queue to say
-// that another holds it back: a subscriber just cut and reconnecting takes the first frames
-// it is sent at once, while one that keeps up may be paused for a moment on a busy host.
+// A peer that connected since the last share cut, and less than this long ago, is likely
+// the one cut, reconnecting: it takes the first frames it is sent at once, while one that
+// keeps up may be paused for a moment on a busy host, so its empty queue says nothing of who
+// holds the others back. (Before any share cut, a newly connected subscriber counts at once:
+// a scan that starts just after its subscribers connect is not held back.)
 constexpr std::chrono::milliseconds settled_connection{1000};
 
 } // namespace
@@ -286,15 +288,17 @@ void PeerGuard::cut_crowding(Clock::time_point now) {
     // before the budget filled. Its bytes must have waited longer than the others starved.
     if (!culprit || now - culprit->waiting_changed < culprit_patience)
         return;
-    // Held back by it: a peer that consumed the stream and has nothing left to take, that
-    // was connected before the culprit's bytes began to wait, and has been for a while. One
-    // that joined since, or just now, was only ever sent the newest frames (a subscriber just
-    // cut and reconnecting, say): its empty queue says nothing of who holds the others back.
+    // Held back by it: a peer that consumed the stream and has nothing left to take, and
+    // that was connected before the culprit's bytes began to wait (and, if it came after the
+    // last share cut, a while before). One that joined since was only ever sent the newest
+    // frames (a subscriber just cut and reconnecting, say): its empty queue says nothing of
+    // who holds the others back.
     const Peer* held_back = nullptr;
     for (const auto& [zmq_fd, peer] : peers_)
         if (!peer.cut && !peer.waiting && now - peer.waiting_changed >= crowded_patience_ &&
             peer.recent_bytes >= consuming_bytes && peer.connected_at <= culprit->waiting_changed &&
-            now - peer.connected_at >= settled_connection)
+            (last_share_cut_ == Clock::time_point{} || peer.connected_at <= last_share_cut_ ||
+             now - peer.connected_at >= settled_connection))
             held_back = &peer;
     if (!held_back)
         return;
